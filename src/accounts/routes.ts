@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RouteDeps } from '../app.js';
+import { ValidationError } from '../errors.js';
+import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
+import { safeNext, sendHtml } from '../web/respond.js';
+import { clearSessionCookie, setSessionCookie } from './session-hooks.js';
+import { loginPage, profilePage, signupPage } from './views.js';
+import { PAGE_SIZE } from '../forum/posts.js';
+
+const Next = Type.Optional(Type.String({ maxLength: 2000 }));
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
+
+export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { accounts, sessions, posts, comments } = deps.services;
+
+  /** The visitor's login-form token, from their cookie or a new one. */
+  const presessionToken = (request: FastifyRequest, reply: FastifyReply): string => {
+    let value = request.cookies[PRESESSION_COOKIE];
+    if (!value || value.length > 100) {
+      value = deps.presession.newCookieValue();
+      reply.setCookie(PRESESSION_COOKIE, value, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        maxAge: PRESESSION_MAX_AGE_S,
+      });
+    }
+    return deps.presession.tokenFor(value);
+  };
+
+  /** A fresh session (never the one the browser came with), then back to `next`. */
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {
+    if (request.session) await sessions.destroy(request.session.id);
+    const token = await sessions.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
+    setSessionCookie(request, reply, token, deps.config.sessionMaxDays * 24 * 3600);
+    reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
+    return reply.redirect(next, 303);
+  };
+
+  app.get('/signup', { schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
+    const next = safeNext(request.query.next);
+    if (request.session) return reply.redirect(next, 303);
+    return sendHtml(reply, signupPage(deps.view(request, presessionToken(request, reply)), { values: {}, next }));
+  });
+
+  app.post(
+    '/signup',
+    {
+      config: { csrf: 'presession' },
+      schema: {
+        body: Type.Object(
+          {
+            username: Type.String({ maxLength: 200 }),
+            password: Type.String({ maxLength: 1000 }),
+            email: Type.Optional(Type.String({ maxLength: 400 })),
+            next: Next,
+            _csrf: Csrf,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { username, password, email } = request.body;
+      const next = safeNext(request.body.next);
+      try {
+        const user = await accounts.signup({ username, password, email });
+        return await signIn(request, reply, user.id, next);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const view = deps.view(request, presessionToken(request, reply));
+        return sendHtml(reply, signupPage(view, { values: { username, email: email ?? '' }, errors: error.fields, next }), 400);
+      }
+    },
+  );
+
+  app.get('/login', { schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
+    const next = safeNext(request.query.next);
+    if (request.session) return reply.redirect(next, 303);
+    return sendHtml(reply, loginPage(deps.view(request, presessionToken(request, reply)), { next }));
+  });
+
+  app.post(
+    '/login',
+    {
+      config: { csrf: 'presession' },
+      schema: {
+        body: Type.Object(
+          { username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 1000 }), next: Next, _csrf: Csrf },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const next = safeNext(request.body.next);
+      const user = await accounts.authenticate(request.body.username, request.body.password);
+      if (user) return signIn(request, reply, user.id, next);
+      const view = deps.view(request, presessionToken(request, reply));
+      return sendHtml(reply, loginPage(view, { username: request.body.username, error: 'Wrong username or password.', next }), 400);
+    },
+  );
+
+  app.post('/logout', { schema: { body: Type.Object({ _csrf: Csrf }, { additionalProperties: false }) } }, async (request, reply) => {
+    // Deleting the server-side session makes a copied cookie worthless.
+    if (request.session) await sessions.destroy(request.session.id);
+    clearSessionCookie(request, reply);
+    return reply.redirect('/', 303);
+  });
+
+  app.get(
+    '/profile/:username',
+    { schema: { params: Type.Object({ username: Type.String({ maxLength: 100 }) }), querystring: PageQuery } },
+    async (request, reply) => {
+      const user = await accounts.requireByUsername(request.params.username);
+      const page = request.query.page ?? 1;
+      const [postPage, commentPage] = await Promise.all([posts.list('new', page, user.id), comments.listByAuthor(user.id, page, PAGE_SIZE)]);
+      return sendHtml(
+        reply,
+        profilePage(deps.view(request), {
+          user,
+          posts: postPage.posts,
+          comments: commentPage.comments,
+          page,
+          hasMore: postPage.hasMore || commentPage.hasMore,
+        }),
+      );
+    },
+  );
+}

@@ -1,0 +1,142 @@
+// Composition root: builds the services from Config and a database, then
+// registers library plugins, our own hooks (query stats, sessions, CSRF,
+// headers), and each feature's routes.
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { AccountService } from './accounts/service.js';
+import { installSessions } from './accounts/session-hooks.js';
+import { SessionStore } from './accounts/sessions.js';
+import { registerAccountRoutes } from './accounts/routes.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { withQueryStats, type QueryStats } from './db/query-stats.js';
+import { ForbiddenError, NotFoundError, type Clock } from './errors.js';
+import { CommentService } from './forum/comments.js';
+import { PostService } from './forum/posts.js';
+import { registerForumRoutes } from './forum/routes.js';
+import { VoteService } from './forum/votes.js';
+import { installCsrfProtection } from './security/csrf-hook.js';
+import { PresessionTokens, siteOrigin } from './security/csrf.js';
+import { installSecurityHeaders } from './security/headers.js';
+import { PUBLIC_DIR, loadAssets } from './web/assets.js';
+import type { ViewContext } from './web/context.js';
+import { errorPage } from './web/error-page.js';
+import { sendHtml, wantsJson } from './web/respond.js';
+
+export interface Services {
+  accounts: AccountService;
+  sessions: SessionStore;
+  posts: PostService;
+  comments: CommentService;
+  votes: VoteService;
+}
+
+/** What route modules receive: services and the request-level helpers. */
+export interface RouteDeps {
+  services: Services;
+  config: Config;
+  presession: PresessionTokens;
+  view(request: FastifyRequest, csrfToken?: string): ViewContext;
+  origin(request: FastifyRequest): string;
+}
+
+export interface AppOptions {
+  db: Db;
+  now?: Clock;
+}
+
+export function buildServices(db: Db, config: Config, now: Clock): Services {
+  return {
+    accounts: new AccountService(db.kysely, now),
+    sessions: new SessionStore(db.kysely, now, {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
+    }),
+    posts: new PostService(db.kysely, now),
+    comments: new CommentService(db.kysely, db.dialect, now),
+    votes: new VoteService(db.kysely, db.dialect, now),
+  };
+}
+
+export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const services = buildServices(options.db, config, now);
+  const assets = loadAssets();
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    // Charcha's URLs end in a slash; the other spelling answers the same.
+    routerOptions: { ignoreTrailingSlash: true },
+    // Unknown fields are an error, not silently dropped: the schema is the allow-list.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    bodyLimit: 64 * 1024,
+  });
+
+  if (config.debugQueries) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const stats: QueryStats = { count: 0, durationMs: 0 };
+      request.queryStats = stats;
+      withQueryStats(stats, done);
+    });
+    app.addHook('onSend', async (request, reply) => {
+      const stats = request.queryStats;
+      if (stats) reply.header('Server-Timing', `db;desc="${stats.count} queries";dur=${stats.durationMs.toFixed(2)}`);
+    });
+  }
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: '/static/',
+    preCompressed: true,
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+  });
+
+  const presession = new PresessionTokens(config.secretKey);
+  const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);
+  const view = (request: FastifyRequest, csrfToken?: string): ViewContext => ({
+    user: request.session?.user ?? null,
+    csrfToken: csrfToken ?? request.session?.csrfToken ?? null,
+    path: request.url,
+    now: now(),
+    assets,
+  });
+  const deps: RouteDeps = { services, config, presession, origin, view };
+
+  installSessions(app, services.sessions);
+  installCsrfProtection(app, { presession, origin, trustedOrigins: config.trustedOrigins, view });
+  installSecurityHeaders(app);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let status = error.statusCode ?? 500;
+    if (error instanceof NotFoundError) status = 404;
+    else if (error instanceof ForbiddenError) status = 403;
+    else if (error.validation) status = 400;
+    // 4xx messages help the user; 5xx details stay in the log.
+    const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : error.message;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (wantsJson(request) || request.url.startsWith('/api/')) return reply.code(status).send({ error: message });
+    return sendHtml(reply, errorPage(deps.view(request), status, message), status);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsJson(request) || request.url.startsWith('/api/')) return reply.code(404).send({ error: 'Not found' });
+    return sendHtml(reply, errorPage(deps.view(request), 404, 'There is nothing at this address.'), 404);
+  });
+
+  registerAccountRoutes(app, deps);
+  registerForumRoutes(app, deps);
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    queryStats?: QueryStats;
+  }
+}

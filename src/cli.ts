@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// `charcha serve | migrate | seed --demo | sms send …`
+import { parseArgs } from 'node:util';
+import { buildServices } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
+import { startServer } from './server.js';
+
+const USAGE = `Usage: charcha <command>
+
+Commands:
+  serve          migrate the database, then serve HTTP (HOST, PORT)
+  migrate        bring the database schema up to date
+  seed --demo    fill the database with demo users, discussions and a long thread
+  sms send --to NUMBER --message TEXT [--priority high]
+                 send one SMS with the configured providers
+
+Configuration comes from the environment; see docs/operations.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const { app } = await startServer(config);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          app.log.info(`${signal}: closing`);
+          void app.close().then(() => process.exit(0));
+        });
+      }
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const db = openDatabase(config.databaseUrl);
+      const result = await migrateToLatest(db);
+      await db.close();
+      const applied = result.results?.map((r) => r.migrationName) ?? [];
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      return 0;
+    }
+    case 'seed': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } } });
+      if (!values.demo) {
+        console.error('Usage: charcha seed --demo');
+        return 2;
+      }
+      const db = openDatabase(config.databaseUrl);
+      await migrateToLatest(db);
+      const result = await seedDemo(buildServices(db, config, Date.now));
+      await db.close();
+      console.log(`demo data added; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    process.exitCode = 1;
+  },
+);

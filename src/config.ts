@@ -1,0 +1,100 @@
+// The only module that reads process.env. Everything else receives a Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export interface Config {
+  /** Where the server listens. */
+  host: string;
+  port: number;
+  /** `sqlite:<file>` (default, embedded) or a `postgres://` URL. */
+  databaseUrl: string;
+  /** Signs the session-less CSRF token of the login/signup forms. */
+  secretKey: string;
+  /** Public origin (scheme://host[:port]); when unset, taken from the request. */
+  baseUrl: string | undefined;
+  /** Believe X-Forwarded-* from the proxy in front (scheme, client address). */
+  trustProxy: boolean;
+  /** Other origins whose pages may post to this site (CSRF Origin check). */
+  trustedOrigins: string[];
+  /** Adds Server-Timing (query count, DB time) to every response. */
+  debugQueries: boolean;
+  /** Session lifetimes. */
+  sessionIdleMinutes: number;
+  sessionMaxDays: number;
+  /** Pino log level; "silent" in tests. */
+  logLevel: string;
+  /** Serve static files with far-future caching (production build). */
+  isProduction: boolean;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** A secret that survives restarts without configuration: generated once into the data dir. */
+function secretFrom(env: Env, dataDir: string, isProduction: boolean): string {
+  const given = env.SECRET_KEY;
+  if (given) {
+    if (given.length < 32) throw new ConfigError('SECRET_KEY must be at least 32 characters');
+    return given;
+  }
+  const file = resolve(dataDir, 'secret_key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (isProduction && env.DATABASE_URL?.startsWith('postgres')) {
+    // Several app servers share one database: they must share the secret too.
+    throw new ConfigError('SECRET_KEY is required in production with PostgreSQL');
+  }
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const isProduction = env.NODE_ENV === 'production';
+  const dataDir = resolve(env.DATA_DIR ?? 'data');
+  const databaseUrl = env.DATABASE_URL || `sqlite:${resolve(dataDir, 'charcha.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+  }
+  const baseUrl = env.BASE_URL ? new URL(env.BASE_URL).origin : undefined;
+  return {
+    host: env.HOST || 'localhost',
+    port: int(env, 'PORT', 3000),
+    databaseUrl,
+    secretKey: secretFrom(env, dataDir, isProduction),
+    baseUrl,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustedOrigins: (env.TRUSTED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)
+      .map((o) => new URL(o).origin),
+    debugQueries: bool(env, 'DEBUG_QUERIES', !isProduction),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 60 * 24 * 14, 1),
+    sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 90, 1),
+    logLevel: env.LOG_LEVEL || 'info',
+    isProduction,
+    dataDir,
+  };
+}

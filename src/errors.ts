@@ -1,0 +1,24 @@
+// Errors services raise, named by whose fault they are. Routes map them to
+// HTTP; services never see a status code.
+
+/** The caller's input is wrong; `fields` maps each form field to its message. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(readonly fields: Record<string, string>) {
+    super(Object.values(fields).join(' '));
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+  constructor(what = 'Not found') {
+    super(what);
+  }
+}
+
+/** The caller is known but may not do this (someone else's item, own vote). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+export type Clock = () => number;

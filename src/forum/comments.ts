@@ -1,0 +1,226 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DialectName } from '../db/database.js';
+import type { Comment, Database } from '../db/schema.js';
+import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { renderMarkdown } from './markdown.js';
+import { TEXT_MAX } from './posts.js';
+import { orderThread, type ThreadSort } from './thread.js';
+import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
+
+/** A page shows at most this many comments; the rest follow behind "more comments". */
+export const COMMENTS_PER_PAGE = 300;
+
+/** The same text sent twice within this window (a double click) is stored once. */
+export const DUPLICATE_COMMENT_WINDOW_MS = 10 * 60_000;
+
+export interface NewComment {
+  postId: number;
+  parentId?: number | undefined;
+  authorId: number;
+  text: string;
+}
+
+export type CommentWithAuthor = Comment & { author: string };
+
+function validText(raw: string): string {
+  const text = raw.trim();
+  if (text.length === 0) throw new ValidationError({ text: 'Write something first.' });
+  if (text.length > TEXT_MAX) throw new ValidationError({ text: `Keep it within ${TEXT_MAX} characters.` });
+  return text;
+}
+
+export class CommentService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly now: Clock,
+  ) {}
+
+  /**
+   * Adds a comment or a reply. The parent row (post or comment) is locked
+   * while its next child number is taken, so concurrent replies get distinct
+   * paths; the unique (post, path) index is the last line of defence.
+   */
+  async add(input: NewComment): Promise<{ comment: Comment; duplicate: boolean }> {
+    const text = validText(input.text);
+    return this.db.transaction().execute(async (trx) => {
+      const post = await this.lockPost(trx, input.postId);
+      if (!post || post.deleted_at !== null) throw new NotFoundError('No such discussion');
+      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at'> | undefined;
+      if (input.parentId !== undefined) {
+        parent = await this.lockComment(trx, input.parentId);
+        if (!parent || parent.post_id !== input.postId) throw new NotFoundError('No such comment');
+        if (parent.deleted_at !== null) throw new ValidationError({ text: 'You cannot reply to a deleted comment.' });
+        if (parent.depth >= MAX_DEPTH) throw new ValidationError({ text: `Threads go ${MAX_DEPTH} levels deep; reply higher up.` });
+      }
+
+      const now = this.now();
+      const duplicate = await trx
+        .selectFrom('comments')
+        .selectAll()
+        .where('post_id', '=', input.postId)
+        .where('author_id', '=', input.authorId)
+        .where('parent_id', parent ? '=' : 'is', parent ? parent.id : null)
+        .where('text', '=', text)
+        .where('deleted_at', 'is', null)
+        .where('created_at', '>', now - DUPLICATE_COMMENT_WINDOW_MS)
+        .executeTakeFirst();
+      if (duplicate) return { comment: duplicate, duplicate: true };
+
+      const { child_count: sequence } = await trx
+        .updateTable(parent ? 'comments' : 'posts')
+        .set((eb) => ({ child_count: eb('child_count', '+', 1) }))
+        .where('id', '=', parent ? parent.id : input.postId)
+        .returning('child_count')
+        .executeTakeFirstOrThrow();
+      if (sequence > MAX_SIBLINGS) throw new ValidationError({ text: `This thread is full (${MAX_SIBLINGS} replies); reply elsewhere.` });
+
+      const comment = await trx
+        .insertInto('comments')
+        .values({
+          post_id: input.postId,
+          author_id: input.authorId,
+          parent_id: parent?.id ?? null,
+          path: childPath(parent?.path ?? '', sequence),
+          depth: (parent?.depth ?? 0) + 1,
+          text,
+          text_html: renderMarkdown(text),
+          created_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('posts')
+        .set((eb) => ({ num_comments: eb('num_comments', '+', 1) }))
+        .where('id', '=', input.postId)
+        .execute();
+      return { comment, duplicate: false };
+    });
+  }
+
+  async edit(commentId: number, userId: number, rawText: string): Promise<Comment> {
+    const comment = await this.requireOwn(commentId, userId);
+    const text = validText(rawText);
+    await this.db
+      .updateTable('comments')
+      .set({ text, text_html: renderMarkdown(text), edited_at: this.now() })
+      .where('id', '=', comment.id)
+      .execute();
+    return comment;
+  }
+
+  /** Keeps the comment's place in the tree (replies stay under it) but not its words. */
+  async delete(commentId: number, userId: number): Promise<Comment> {
+    return this.db.transaction().execute(async (trx) => {
+      const comment = await this.requireOwn(commentId, userId, trx);
+      await trx
+        .updateTable('comments')
+        .set({ text: '', text_html: '', deleted_at: this.now() })
+        .where('id', '=', comment.id)
+        .where('deleted_at', 'is', null)
+        .execute();
+      await trx
+        .updateTable('posts')
+        .set((eb) => ({ num_comments: eb('num_comments', '-', 1) }))
+        .where('id', '=', comment.post_id)
+        .execute();
+      return comment;
+    });
+  }
+
+  async find(commentId: number): Promise<CommentWithAuthor | undefined> {
+    return this.db
+      .selectFrom('comments')
+      .innerJoin('users', 'users.id', 'comments.author_id')
+      .selectAll('comments')
+      .select('users.username as author')
+      .where('comments.id', '=', commentId)
+      .executeTakeFirst();
+  }
+
+  async require(commentId: number): Promise<CommentWithAuthor> {
+    const comment = await this.find(commentId);
+    if (!comment) throw new NotFoundError('No such comment');
+    return comment;
+  }
+
+  async requireOwn(commentId: number, userId: number, db: Kysely<Database> = this.db): Promise<Comment> {
+    const comment = await db.selectFrom('comments').selectAll().where('id', '=', commentId).executeTakeFirst();
+    if (!comment || comment.deleted_at !== null) throw new NotFoundError('No such comment');
+    if (comment.author_id !== userId) throw new ForbiddenError('You can only change your own comments.');
+    return comment;
+  }
+
+  /**
+   * One page of a discussion's thread, in two queries whatever its size: the
+   * ordering columns of every comment, then the full rows of this page's.
+   */
+  async threadPage(postId: number, sort: ThreadSort, page: number) {
+    const skeleton = await this.db
+      .selectFrom('comments')
+      .select(['id', 'parent_id', 'upvotes', 'downvotes'])
+      .where('post_id', '=', postId)
+      .orderBy('path')
+      .execute();
+    const start = (page - 1) * COMMENTS_PER_PAGE;
+    const ids = orderThread(skeleton, sort)
+      .slice(start, start + COMMENTS_PER_PAGE)
+      .map((c) => c.id);
+    const rows = ids.length === 0 ? [] : await this.db
+      .selectFrom('comments')
+      .innerJoin('users', 'users.id', 'comments.author_id')
+      .selectAll('comments')
+      .select('users.username as author')
+      .where('comments.id', 'in', ids)
+      .execute();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return {
+      comments: ids.map((id) => byId.get(id)!),
+      total: skeleton.length,
+      hasMore: start + COMMENTS_PER_PAGE < skeleton.length,
+    };
+  }
+
+  /** A user's latest comments with their discussions' titles, newest first. */
+  async listByAuthor(authorId: number, page: number, pageSize: number) {
+    const rows = await this.db
+      .selectFrom('comments')
+      .innerJoin('posts', 'posts.id', 'comments.post_id')
+      .select([
+        'comments.id',
+        'comments.post_id',
+        'comments.text_html',
+        'comments.upvotes',
+        'comments.downvotes',
+        'comments.created_at',
+        'posts.title as post_title',
+      ])
+      .where('comments.author_id', '=', authorId)
+      .where('comments.deleted_at', 'is', null)
+      .orderBy('comments.created_at', 'desc')
+      .orderBy('comments.id', 'desc')
+      .limit(pageSize + 1)
+      .offset((page - 1) * pageSize)
+      .execute();
+    return { comments: rows.slice(0, pageSize), hasMore: rows.length > pageSize };
+  }
+
+  // Rows read for update: PostgreSQL locks them; on SQLite, BEGIN IMMEDIATE already holds the write lock.
+  private lockPost(trx: Transaction<Database>, id: number) {
+    return trx
+      .selectFrom('posts')
+      .select(['id', 'deleted_at'])
+      .where('id', '=', id)
+      .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+  }
+
+  private lockComment(trx: Transaction<Database>, id: number) {
+    return trx
+      .selectFrom('comments')
+      .select(['id', 'path', 'depth', 'post_id', 'deleted_at'])
+      .where('id', '=', id)
+      .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+  }
+}

@@ -1,0 +1,169 @@
+import type { Kysely } from 'kysely';
+import type { Database, Post } from '../db/schema.js';
+import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { parseLink } from './links.js';
+import { renderMarkdown } from './markdown.js';
+import { hotness } from './ranking.js';
+
+export const TITLE_MAX = 120;
+export const TEXT_MAX = 8192;
+export const PAGE_SIZE = 30;
+/** A link submitted again within this window leads to the existing discussion. */
+export const DUPLICATE_LINK_WINDOW_MS = 30 * 24 * 3_600_000;
+
+export interface PostInput {
+  title: string;
+  url?: string | undefined;
+  text?: string | undefined;
+}
+
+export interface PostListItem {
+  id: number;
+  title: string;
+  url: string | null;
+  domain: string | null;
+  upvotes: number;
+  downvotes: number;
+  num_comments: number;
+  created_at: number;
+  author_id: number;
+  author: string;
+}
+
+export type PostWithAuthor = Post & { author: string };
+
+export type CreatePostResult = { created: true; post: Post } | { created: false; existingId: number };
+
+function validPost(input: PostInput) {
+  const title = input.title.trim();
+  const urlText = input.url?.trim() ?? '';
+  const text = input.text?.trim() ?? '';
+  const errors: Record<string, string> = {};
+  if (title.length === 0) errors.title = 'A title is required.';
+  else if ([...title].length > TITLE_MAX) errors.title = `Keep the title within ${TITLE_MAX} characters.`;
+  const link = urlText ? parseLink(urlText) : null;
+  if (urlText && !link) errors.url = 'Enter a full http:// or https:// address.';
+  if (text.length > TEXT_MAX) errors.text = `Keep the text within ${TEXT_MAX} characters.`;
+  if (!urlText && !text && !errors.url) errors.text = 'Give a link, some text, or both.';
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return { title, link, text };
+}
+
+export class PostService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: Clock,
+  ) {}
+
+  async create(authorId: number, input: PostInput): Promise<CreatePostResult> {
+    const { title, link, text } = validPost(input);
+    const now = this.now();
+    if (link) {
+      const existing = await this.db
+        .selectFrom('posts')
+        .select('id')
+        .where('url_key', '=', link.key)
+        .where('created_at', '>', now - DUPLICATE_LINK_WINDOW_MS)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      if (existing) return { created: false, existingId: existing.id };
+    }
+    const post = await this.db
+      .insertInto('posts')
+      .values({
+        author_id: authorId,
+        title,
+        url: link?.url ?? null,
+        url_key: link?.key ?? null,
+        domain: link?.domain ?? null,
+        text,
+        text_html: renderMarkdown(text),
+        created_at: now,
+        hotness: hotness(0, now),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { created: true, post };
+  }
+
+  async update(postId: number, userId: number, input: PostInput): Promise<void> {
+    const post = await this.requireOwn(postId, userId);
+    const { title, link, text } = validPost(input);
+    await this.db
+      .updateTable('posts')
+      .set({
+        title,
+        url: link?.url ?? null,
+        url_key: link?.key ?? null,
+        domain: link?.domain ?? null,
+        text,
+        text_html: renderMarkdown(text),
+        edited_at: this.now(),
+      })
+      .where('id', '=', post.id)
+      .execute();
+  }
+
+  /** The post stays (its comments keep their place) but loses its content. */
+  async delete(postId: number, userId: number): Promise<void> {
+    const post = await this.requireOwn(postId, userId);
+    await this.db
+      .updateTable('posts')
+      .set({ text: '', text_html: '', url: null, url_key: null, domain: null, deleted_at: this.now() })
+      .where('id', '=', post.id)
+      .execute();
+  }
+
+  async find(postId: number): Promise<PostWithAuthor | undefined> {
+    return this.db
+      .selectFrom('posts')
+      .innerJoin('users', 'users.id', 'posts.author_id')
+      .selectAll('posts')
+      .select('users.username as author')
+      .where('posts.id', '=', postId)
+      .executeTakeFirst();
+  }
+
+  async require(postId: number): Promise<PostWithAuthor> {
+    const post = await this.find(postId);
+    if (!post) throw new NotFoundError('No such discussion');
+    return post;
+  }
+
+  /** A live post the user wrote, or the reason they cannot change it. */
+  async requireOwn(postId: number, userId: number): Promise<PostWithAuthor> {
+    const post = await this.require(postId);
+    if (post.deleted_at !== null) throw new NotFoundError('This discussion was deleted');
+    if (post.author_id !== userId) throw new ForbiddenError('You can only change your own posts.');
+    return post;
+  }
+
+  /** One page of a listing, plus whether another follows; one query. */
+  async list(order: 'hot' | 'new', page: number, authorId?: number): Promise<{ posts: PostListItem[]; hasMore: boolean }> {
+    let query = this.db
+      .selectFrom('posts')
+      .innerJoin('users', 'users.id', 'posts.author_id')
+      .select([
+        'posts.id',
+        'posts.title',
+        'posts.url',
+        'posts.domain',
+        'posts.upvotes',
+        'posts.downvotes',
+        'posts.num_comments',
+        'posts.created_at',
+        'posts.author_id',
+        'users.username as author',
+      ])
+      .where('posts.deleted_at', 'is', null);
+    if (authorId !== undefined) query = query.where('posts.author_id', '=', authorId);
+    query = order === 'hot' ? query.orderBy('posts.hotness', 'desc') : query.orderBy('posts.created_at', 'desc');
+    const rows = await query
+      .orderBy('posts.id', 'desc')
+      .limit(PAGE_SIZE + 1)
+      .offset((page - 1) * PAGE_SIZE)
+      .execute();
+    return { posts: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
+  }
+}

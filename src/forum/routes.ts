@@ -1,0 +1,225 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RouteDeps } from '../app.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { FieldErrors } from '../web/forms.js';
+import { currentUser, requireSignIn } from '../web/guards.js';
+import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
+import type { ThreadSort } from './thread.js';
+import { VOTE_ACTIONS, type VoteTarget } from './votes.js';
+import { commentFormPage, discussionPage, postFormPage, postListPage } from './views.js';
+
+const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
+// Generous caps here only bound the request; the services give the real limits as field messages.
+const PostBody = Type.Object(
+  {
+    title: Type.String({ maxLength: 2000 }),
+    url: Type.Optional(Type.String({ maxLength: 4000 })),
+    text: Type.Optional(Type.String({ maxLength: 40_000 })),
+    _csrf: Csrf,
+  },
+  { additionalProperties: false },
+);
+const CommentBody = Type.Object({ text: Type.String({ maxLength: 40_000 }), _csrf: Csrf }, { additionalProperties: false });
+const CsrfOnly = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
+
+/** Field messages of a ValidationError; anything else is rethrown. */
+function fieldErrors(error: unknown): FieldErrors {
+  if (error instanceof ValidationError) return error.fields;
+  throw error;
+}
+
+export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { posts, comments, votes } = deps.services;
+  const discussionUrl = (postId: number, commentId?: number) => `/discuss/${postId}/${commentId ? `#c${commentId}` : ''}`;
+
+  for (const [path, order, heading, title] of [
+    ['/', 'hot', 'Top discussions', 'Top'],
+    ['/new', 'new', 'Newest discussions', 'New'],
+  ] as const) {
+    app.get(path, { schema: { querystring: PageQuery } }, async (request, reply) => {
+      const page = request.query.page ?? 1;
+      const { posts: items, hasMore } = await posts.list(order, page);
+      const user = request.session?.user;
+      const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map();
+      return sendHtml(reply, postListPage(deps.view(request), { heading, title, base: path, posts: items, votes: myVotes, page, hasMore }));
+    });
+  }
+
+  app.get('/start-discussion', { preHandler: requireSignIn }, async (request, reply) =>
+    sendHtml(reply, postFormPage(deps.view(request), { heading: 'Start a discussion', action: '/start-discussion/', values: {}, submit: 'Submit' })),
+  );
+
+  app.post('/start-discussion', { preHandler: requireSignIn, schema: { body: PostBody } }, async (request, reply) => {
+    try {
+      const result = await posts.create(currentUser(request).id, request.body);
+      return reply.redirect(discussionUrl(result.created ? result.post.id : result.existingId), 303);
+    } catch (error) {
+      const page = postFormPage(deps.view(request), {
+        heading: 'Start a discussion',
+        action: '/start-discussion/',
+        values: request.body,
+        errors: fieldErrors(error),
+        submit: 'Submit',
+      });
+      return sendHtml(reply, page, 400);
+    }
+  });
+
+  const showDiscussion = async (
+    request: FastifyRequest,
+    postId: number,
+    sort: ThreadSort,
+    page: number,
+    commentForm?: { text: string; errors: FieldErrors },
+  ) => {
+    const post = await posts.require(postId);
+    const thread = await comments.threadPage(post.id, sort, page);
+    const user = request.session?.user;
+    const mine = user ? await votes.forDiscussion(user.id, post.id) : { post: undefined, comments: new Map() };
+    return discussionPage(deps.view(request), {
+      post,
+      comments: thread.comments,
+      totalComments: thread.total,
+      sort,
+      page,
+      hasMore: thread.hasMore,
+      postVote: mine.post,
+      commentVotes: mine.comments,
+      commentForm,
+    });
+  };
+
+  app.get(
+    '/discuss/:id',
+    {
+      schema: {
+        params: Id,
+        querystring: Type.Object(
+          { sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
+  );
+
+  app.post('/discuss/:id', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+    try {
+      const { comment } = await comments.add({ postId: request.params.id, authorId: currentUser(request).id, text: request.body.text });
+      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+    } catch (error) {
+      const page = await showDiscussion(request, request.params.id, 'best', 1, { text: request.body.text, errors: fieldErrors(error) });
+      return sendHtml(reply, page, 400);
+    }
+  });
+
+  app.get('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+    const post = await posts.requireOwn(request.params.id, currentUser(request).id);
+    const self = discussionUrl(post.id);
+    return sendHtml(
+      reply,
+      postFormPage(deps.view(request), {
+        heading: 'Edit discussion',
+        action: `${self}edit/`,
+        values: { title: post.title, url: post.url ?? '', text: post.text },
+        submit: 'Save',
+        deleteAction: `${self}delete/`,
+      }),
+    );
+  });
+
+  app.post('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: Id, body: PostBody } }, async (request, reply) => {
+    const self = discussionUrl(request.params.id);
+    try {
+      await posts.update(request.params.id, currentUser(request).id, request.body);
+      return reply.redirect(self, 303);
+    } catch (error) {
+      const view = deps.view(request);
+      const page = postFormPage(view, { heading: 'Edit discussion', action: `${self}edit/`, values: request.body, errors: fieldErrors(error), submit: 'Save', deleteAction: `${self}delete/` });
+      return sendHtml(reply, page, 400);
+    }
+  });
+
+  app.post('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: Id, body: CsrfOnly } }, async (request, reply) => {
+    await posts.delete(request.params.id, currentUser(request).id);
+    return reply.redirect(discussionUrl(request.params.id), 303);
+  });
+
+  // Every comment's permalink.
+  app.get('/comments/:id', { schema: { params: Id } }, async (request, reply) => {
+    const comment = await comments.require(request.params.id);
+    return reply.redirect(discussionUrl(comment.post_id, comment.id), 301);
+  });
+
+  const replyPage = (request: FastifyRequest, parent: Awaited<ReturnType<typeof comments.require>>, text?: string, errors?: FieldErrors) =>
+    commentFormPage(deps.view(request), { heading: 'Reply', action: `/comments/${parent.id}/reply/`, context: parent, text, errors, submit: 'Reply' });
+
+  app.get('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+    const parent = await comments.require(request.params.id);
+    if (parent.deleted_at !== null) throw new NotFoundError('That comment was deleted.');
+    return sendHtml(reply, replyPage(request, parent));
+  });
+
+  app.post('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+    const parent = await comments.require(request.params.id);
+    try {
+      const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, authorId: currentUser(request).id, text: request.body.text });
+      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+    } catch (error) {
+      return sendHtml(reply, replyPage(request, parent, request.body.text, fieldErrors(error)), 400);
+    }
+  });
+
+  const editCommentPage = (request: FastifyRequest, id: number, text: string, errors?: FieldErrors) =>
+    commentFormPage(deps.view(request), { heading: 'Edit comment', action: `/comments/${id}/edit/`, text, errors, submit: 'Save', deleteAction: `/comments/${id}/delete/` });
+
+  app.get('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+    const comment = await comments.requireOwn(request.params.id, currentUser(request).id);
+    return sendHtml(reply, editCommentPage(request, comment.id, comment.text));
+  });
+
+  app.post('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+    try {
+      const comment = await comments.edit(request.params.id, currentUser(request).id, request.body.text);
+      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+    } catch (error) {
+      return sendHtml(reply, editCommentPage(request, request.params.id, request.body.text, fieldErrors(error)), 400);
+    }
+  });
+
+  app.post('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: Id, body: CsrfOnly } }, async (request, reply) => {
+    const comment = await comments.delete(request.params.id, currentUser(request).id);
+    return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+  });
+
+  for (const target of ['post', 'comment'] as const satisfies readonly VoteTarget[]) {
+    app.post(
+      `/api/${target}s/:id/:action`,
+      {
+        preHandler: requireSignIn,
+        schema: {
+          params: Type.Object(
+            { id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
+            { additionalProperties: false },
+          ),
+          body: Type.Optional(Type.Object({ _csrf: Csrf, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })),
+        },
+      },
+      async (request, reply) => {
+        const { id, action } = request.params;
+        const result = await votes.apply(target, id, currentUser(request).id, action);
+        if (wantsJson(request)) {
+          const { upvotes, downvotes, flags, score, myVote } = result;
+          return reply.send({ upvotes, downvotes, flags, score, myVote });
+        }
+        const itemPage = target === 'post' ? discussionUrl(id) : `/comments/${id}/`;
+        const back = safeNext(request.body?.next, refererPath(request, deps.origin(request)) ?? itemPage);
+        return reply.redirect(back, 303);
+      },
+    );
+  }
+}

@@ -1,0 +1,175 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { ForbiddenError, NotFoundError, type Clock } from '../errors.js';
+import { hotness } from './ranking.js';
+
+export type VoteTarget = 'post' | 'comment';
+export const VOTE_ACTIONS = ['upvote', 'downvote', 'unvote', 'flag', 'unflag'] as const;
+export type VoteAction = (typeof VOTE_ACTIONS)[number];
+export type MyVote = 'up' | 'down' | null;
+
+export interface VoteCounts {
+  upvotes: number;
+  downvotes: number;
+  flags: number;
+  score: number;
+  myVote: MyVote;
+  flagged: boolean;
+}
+
+/** A viewer's vote and flag on one item, as shown beside it. */
+export interface ViewerVote {
+  direction: number;
+  flagged: boolean;
+}
+
+// Posts and comments carry the same counter columns and their vote tables the
+// same shape; the casts below name one table of each pair for the type checker.
+const TABLES = {
+  post: { items: 'posts', votes: 'post_votes', key: 'post_id' },
+  comment: { items: 'comments', votes: 'comment_votes', key: 'comment_id' },
+} as const;
+
+function nextState(action: VoteAction, current: ViewerVote): ViewerVote {
+  switch (action) {
+    case 'upvote':
+      return { ...current, direction: 1 };
+    case 'downvote':
+      return { ...current, direction: -1 };
+    case 'unvote':
+      return { ...current, direction: 0 };
+    case 'flag':
+      return { ...current, flagged: true };
+    case 'unflag':
+      return { ...current, flagged: false };
+  }
+}
+
+const myVote = (direction: number): MyVote => (direction > 0 ? 'up' : direction < 0 ? 'down' : null);
+
+export class VoteService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly now: Clock,
+  ) {}
+
+  /**
+   * Applies a vote action. The item's row is locked for the transaction, so
+   * concurrent votes on it queue; counters move by atomic increments in the
+   * same transaction as the vote row, so they always equal a recount.
+   * Repeating an action changes nothing.
+   */
+  async apply(target: VoteTarget, itemId: number, userId: number, action: VoteAction): Promise<VoteCounts> {
+    const t = TABLES[target];
+    return this.db.transaction().execute(async (trx) => {
+      const item = await trx
+        .selectFrom(t.items as 'posts')
+        .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at'])
+        .where('id', '=', itemId)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!item || item.deleted_at !== null) throw new NotFoundError(`No such ${target}`);
+      if (item.author_id === userId) throw new ForbiddenError(`You cannot vote on your own ${target}.`);
+
+      const row = await trx
+        .selectFrom(t.votes as 'post_votes')
+        .select(['direction', 'flagged'])
+        .where('user_id', '=', userId)
+        .where(t.key as 'post_id', '=', itemId)
+        .executeTakeFirst();
+      const before: ViewerVote = { direction: row?.direction ?? 0, flagged: row?.flagged === 1 };
+      const after = nextState(action, before);
+      const up = (after.direction === 1 ? 1 : 0) - (before.direction === 1 ? 1 : 0);
+      const down = (after.direction === -1 ? 1 : 0) - (before.direction === -1 ? 1 : 0);
+      const flag = Number(after.flagged) - Number(before.flagged);
+      const counts = { upvotes: item.upvotes + up, downvotes: item.downvotes + down, flags: item.flags + flag };
+      const result = { ...counts, score: counts.upvotes - counts.downvotes, myVote: myVote(after.direction), flagged: after.flagged };
+      if (up === 0 && down === 0 && flag === 0) return result;
+
+      if (after.direction === 0 && !after.flagged) {
+        await trx
+          .deleteFrom(t.votes as 'post_votes')
+          .where('user_id', '=', userId)
+          .where(t.key as 'post_id', '=', itemId)
+          .execute();
+      } else if (row) {
+        await trx
+          .updateTable(t.votes as 'post_votes')
+          .set({ direction: after.direction, flagged: Number(after.flagged) })
+          .where('user_id', '=', userId)
+          .where(t.key as 'post_id', '=', itemId)
+          .execute();
+      } else {
+        await trx
+          .insertInto(t.votes as 'post_votes')
+          .values({ user_id: userId, [t.key as 'post_id']: itemId, direction: after.direction, flagged: Number(after.flagged), created_at: this.now() })
+          .execute();
+      }
+
+      await trx
+        .updateTable(t.items as 'posts')
+        .set((eb) => ({
+          upvotes: eb('upvotes', '+', up),
+          downvotes: eb('downvotes', '+', down),
+          flags: eb('flags', '+', flag),
+          // The row is locked, so the score read above plus this change is the new score.
+          ...(target === 'post' ? { hotness: hotness(result.score, item.created_at) } : {}),
+        }))
+        .where('id', '=', itemId)
+        .execute();
+      if (up !== down) {
+        await trx
+          .updateTable('users')
+          .set((eb) => ({ score: eb('score', '+', up - down) }))
+          .where('id', '=', item.author_id)
+          .execute();
+      }
+      return result;
+    });
+  }
+
+  /**
+   * The viewer's votes on a discussion page: the post and every comment of it
+   * in one query, whatever the thread's size.
+   */
+  async forDiscussion(userId: number, postId: number): Promise<{ post: ViewerVote | undefined; comments: Map<number, ViewerVote> }> {
+    const rows = await this.db
+      .selectFrom('post_votes')
+      .select(['post_id as id', 'direction', 'flagged'])
+      .select((eb) => eb.val('post').as('kind'))
+      .where('user_id', '=', userId)
+      .where('post_id', '=', postId)
+      .unionAll((eb) =>
+        eb
+          .selectFrom('comment_votes')
+          .innerJoin('comments', 'comments.id', 'comment_votes.comment_id')
+          .select(['comment_votes.comment_id as id', 'comment_votes.direction', 'comment_votes.flagged'])
+          .select((eb2) => eb2.val('comment').as('kind'))
+          .where('comment_votes.user_id', '=', userId)
+          .where('comments.post_id', '=', postId),
+      )
+      .execute();
+    let post: ViewerVote | undefined;
+    const comments = new Map<number, ViewerVote>();
+    for (const row of rows) {
+      const vote = { direction: row.direction, flagged: row.flagged === 1 };
+      if (row.kind === 'post') post = vote;
+      else comments.set(row.id, vote);
+    }
+    return { post, comments };
+  }
+
+  /** The viewer's votes on a list of posts (a listing page): one query. */
+  async forPosts(userId: number, postIds: number[]): Promise<Map<number, ViewerVote>> {
+    if (postIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('post_votes')
+      .select(['post_id', 'direction', 'flagged'])
+      .where('user_id', '=', userId)
+      .where('post_id', 'in', postIds)
+      .execute();
+    return new Map(rows.map((r) => [r.post_id, { direction: r.direction, flagged: r.flagged === 1 }]));
+  }
+}

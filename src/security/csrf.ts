@@ -1,0 +1,68 @@
+// CSRF defences, after Django's: the Origin of an unsafe request, whenever
+// present, must be this site's; on HTTPS a request without Origin needs a
+// same-origin Referer; a browser's "Sec-Fetch-Site: cross-site" is refused.
+// Then a token: the session's own (kept server-side), or for the login and
+// signup forms, a signed token bound to a short-lived SameSite=Strict cookie.
+import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+
+export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const PRESESSION_COOKIE = 'csrf_pre';
+export const PRESESSION_MAX_AGE_S = 2 * 3600;
+
+/** Compares secrets in constant time, whatever their lengths. */
+export function secretsEqual(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b)) && a.length === b.length;
+}
+
+export function siteOrigin(request: FastifyRequest, baseUrl: string | undefined): string {
+  return baseUrl ?? `${request.protocol}://${request.host}`;
+}
+
+/** Why the request does not come from this site's own pages, or null. */
+export function crossOriginProblem(request: FastifyRequest, ownOrigin: string, trustedOrigins: readonly string[]): string | null {
+  if (request.headers['sec-fetch-site'] === 'cross-site') return 'The request came from another site.';
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    return origin === ownOrigin || trustedOrigins.includes(origin) ? null : 'The request came from another origin.';
+  }
+  if (ownOrigin.startsWith('https:')) {
+    const referer = request.headers.referer;
+    if (!referer) return 'The request carried neither Origin nor Referer.';
+    let refererOrigin: string;
+    try {
+      refererOrigin = new URL(referer).origin;
+    } catch {
+      return 'The request carried a malformed Referer.';
+    }
+    if (refererOrigin !== ownOrigin && !trustedOrigins.includes(refererOrigin)) return 'The request came from another origin.';
+  }
+  return null;
+}
+
+/** The token a form or fetch sent: form field `_csrf`, or header X-CSRF-Token / X-CSRFToken. */
+export function submittedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
+  if (typeof header === 'string') return header;
+  const body = request.body as Record<string, unknown> | undefined;
+  return body && typeof body._csrf === 'string' ? body._csrf : undefined;
+}
+
+/** Session-less tokens for the login and signup forms (login CSRF). */
+export class PresessionTokens {
+  constructor(private readonly secret: string) {}
+
+  newCookieValue(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  tokenFor(cookieValue: string): string {
+    return createHmac('sha256', this.secret).update(`csrf-presession:${cookieValue}`).digest('base64url');
+  }
+
+  verify(cookieValue: string | undefined, token: string | undefined): boolean {
+    if (!cookieValue || !token) return false;
+    return secretsEqual(this.tokenFor(cookieValue), token);
+  }
+}

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+
+/** Opens the database, brings its schema up to date, and listens. */
+export async function startServer(config: Config): Promise<{ app: FastifyInstance; db: Db }> {
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const app = await buildApp(config, { db });
+  app.addHook('onClose', () => db.close());
+  await app.listen({ host: config.host, port: config.port });
+  return { app, db };
+}

@@ -1,0 +1,18 @@
+import type { SessionUser } from '../accounts/sessions.js';
+
+/** What every page needs to know about the request it answers. */
+export interface ViewContext {
+  user: SessionUser | null;
+  /** The session's CSRF token (signed in), or the login form's signed token. */
+  csrfToken: string | null;
+  /** Path and query of this request, for "log in and come back" links. */
+  path: string;
+  now: number;
+  assets: Assets;
+}
+
+/** Fingerprinted static file URLs, from the build's manifest. */
+export interface Assets {
+  css: string;
+  js: string;
+}

@@ -1,0 +1,41 @@
+import { html, type SafeHtml } from './html.js';
+import type { ViewContext } from './context.js';
+
+export type FieldErrors = Record<string, string>;
+
+export function csrfField(ctx: Pick<ViewContext, 'csrfToken'>): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${ctx.csrfToken ?? ''}">`;
+}
+
+interface FieldOptions {
+  label: string;
+  name: string;
+  value?: string | undefined;
+  error?: string | undefined;
+  type?: 'text' | 'password' | 'email' | 'url';
+  multiline?: boolean;
+  required?: boolean;
+  maxlength?: number;
+  autocomplete?: string;
+  hint?: string;
+  autofocus?: boolean;
+}
+
+/** A labelled input or textarea with its error message tied to it for screen readers. */
+export function field(o: FieldOptions): SafeHtml {
+  const id = `f-${o.name}`;
+  const described = [o.error ? `${id}-error` : '', o.hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+  const common = html`id="${id}" name="${o.name}"${o.required ? html` required` : ''}${o.maxlength ? html` maxlength="${o.maxlength}"` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.autofocus ? html` autofocus` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? html` aria-invalid="true"` : ''}`;
+  const control = o.multiline
+    ? html`<textarea ${common} rows="8">${o.value ?? ''}</textarea>`
+    : html`<input ${common} type="${o.type ?? 'text'}" value="${o.value ?? ''}">`;
+  return html`<div class="field">
+<label for="${id}">${o.label}</label>${o.hint ? html`<small id="${id}-hint">${o.hint}</small>` : ''}
+${control}${o.error ? html`<p class="error" id="${id}-error">${o.error}</p>` : ''}
+</div>`;
+}
+
+export function formErrorSummary(errors: FieldErrors | undefined): SafeHtml {
+  if (!errors || Object.keys(errors).length === 0) return html``;
+  return html`<div class="error-summary" role="alert"><p>Please fix the following:</p><ul>${Object.values(errors).map((m) => html`<li>${m}</li>`)}</ul></div>`;
+}

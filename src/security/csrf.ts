@@ -17,7 +17,8 @@ export function secretsEqual(a: string, b: string): boolean {
 }
 
 export function siteOrigin(request: FastifyRequest, baseUrl: string | undefined): string {
-  return baseUrl ?? `${request.protocol}://${request.host}`;
+  // Through URL, so a default port ("localhost:80") compares equal to a browser's Origin.
+  return baseUrl ?? new URL(`${request.protocol}://${request.host}`).origin;
 }
 
 /** Why the request does not come from this site's own pages, or null. */

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp, buildServices, type Services } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
+
+/** A clock tests can move. */
+export class TestClock {
+  constructor(public time = Date.UTC(2026, 10, 25, 12)) {}
+  now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  services: Services;
+  config: Config;
+  clock: TestClock;
+  database: TestDatabase;
+}
+
+export function testConfig(database: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_DIR: database.dir,
+    DATABASE_URL: database.url,
+    SECRET_KEY: 'test-secret-key-that-is-long-enough-000',
+    LOG_LEVEL: 'silent',
+    DEBUG_QUERIES: 'true',
+    ...env,
+  });
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const db = database.open();
+  const config = testConfig(database, env);
+  const clock = new TestClock();
+  const app = await buildApp(config, { db, now: clock.now });
+  await app.ready();
+  return { app, db, services: buildServices(db, config, clock.now), config, clock, database };
+}
+
+export async function stopTestApp(t: TestApp): Promise<void> {
+  await t.app.close();
+  await t.db.close();
+  await t.database.drop();
+}
+
+/** One app and database for the whole file: `const t = useTestApp();` then `t().app`. */
+export function useTestApp(env: Record<string, string> = {}): () => TestApp {
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    current = await startTestApp(env);
+  });
+  afterAll(async () => {
+    if (current) await stopTestApp(current);
+  });
+  return () => {
+    if (!current) throw new Error('useTestApp(): the app is not started yet');
+    return current;
+  };
+}

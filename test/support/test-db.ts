@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+
+export type TestDbKind = 'sqlite' | 'postgres';
+export const testDbKind = (process.env.TEST_DB ?? 'sqlite') as TestDbKind;
+
+export interface TestDatabase {
+  url: string;
+  /** Scratch directory for this database's app (data dir, secret). */
+  dir: string;
+  open(): Db;
+  drop(): Promise<void>;
+}
+
+/** A new, empty, migrated database of the project's kind, used by one test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'charcha-test-'));
+  let url: string;
+  let dropDb = async () => {};
+  if (testDbKind === 'postgres') {
+    const adminUrl = inject('postgresUrl');
+    const name = `charcha_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+    dropDb = async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  } else {
+    url = `sqlite:${join(dir, 'test.db')}`;
+  }
+  const db = openDatabase(url);
+  await migrateToLatest(db);
+  await db.close();
+  return {
+    url,
+    dir,
+    open: () => openDatabase(url),
+    async drop() {
+      await dropDb();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

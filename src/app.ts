@@ -109,6 +109,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
   const deps: RouteDeps = { services, config, presession, origin, view };
 
+  // A POST without a body (a fetch from our script) is an empty form, so body
+  // schemas still apply and reject anything extra.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method === 'POST') request.body = {};
+  });
   installSessions(app, services.sessions);
   installCsrfProtection(app, { presession, origin, trustedOrigins: config.trustedOrigins, view });
   installSecurityHeaders(app);

@@ -206,7 +206,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
             { id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
             { additionalProperties: false },
           ),
-          body: Type.Optional(Type.Object({ _csrf: Csrf, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })),
+          body: Type.Object({ _csrf: Csrf, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
         },
       },
       async (request, reply) => {
@@ -217,7 +217,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
           return reply.send({ upvotes, downvotes, flags, score, myVote });
         }
         const itemPage = target === 'post' ? discussionUrl(id) : `/comments/${id}/`;
-        const back = safeNext(request.body?.next, refererPath(request, deps.origin(request)) ?? itemPage);
+        const back = safeNext(request.body.next, refererPath(request, deps.origin(request)) ?? itemPage);
         return reply.redirect(back, 303);
       },
     );

@@ -25,18 +25,19 @@ interface Votable {
  * action), so it works without JavaScript; the client script turns the same
  * form into fetch calls. Anonymous readers get a link to log in instead.
  */
-function voteControls(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined, backTo: string): SafeHtml {
+function voteControls(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined): SafeHtml {
   const score = item.upvotes - item.downvotes;
-  const scoreTag = html`<span class="score" data-score>${plural(score, 'point')}</span>`;
+  const scoreTag = html`<span class="score">${plural(score, 'point')}</span>`;
   if (!ctx.user) {
-    return html`<span class="votes"><a href="${loginLink(ctx)}" class="vote-login" aria-label="Log in to vote">▲</a>${scoreTag}</span>`;
+    return html`<span class="votes"><a href="${loginLink(ctx)}" aria-label="Log in to vote">▲</a>${scoreTag}</span>`;
   }
   if (ctx.user.id === item.author_id) return html`<span class="votes">${scoreTag}</span>`;
+  // Markup kept lean: a listing repeats this 30 times and must stay under 30 KB.
+  // Without JavaScript the server sends the browser back via Referer.
   const direction = vote?.direction ?? 0;
+  const flagged = vote?.flagged ?? false;
   const base = `/api/${target}s/${item.id}`;
-  const button = (action: string, label: string, text: string, pressed: boolean) =>
-    html`<button type="submit" formaction="${base}/${action}" data-action="${action}" aria-label="${label}" aria-pressed="${String(pressed)}">${text}</button>`;
-  return html`<form method="post" action="${base}/upvote" class="votes" data-vote>${csrfField(ctx)}<input type="hidden" name="next" value="${backTo}">${button(direction === 1 ? 'unvote' : 'upvote', 'Upvote', '▲', direction === 1)}${button(direction === -1 ? 'unvote' : 'downvote', 'Downvote', '▼', direction === -1)}${scoreTag}${button(vote?.flagged ? 'unflag' : 'flag', 'Flag', vote?.flagged ? 'unflag' : 'flag', vote?.flagged ?? false)}</form>`;
+  return html`<form method="post" action="${base}/upvote" class="votes" data-vote>${csrfField(ctx)}<button formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button><button formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>${scoreTag}<button formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button></form>`;
 }
 
 export function postListPage(
@@ -45,9 +46,9 @@ export function postListPage(
 ): SafeHtml {
   const start = (o.page - 1) * 30;
   const rows = o.posts.map(
-    (p) => html`<li><article class="story">
-<h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc noopener"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<p class="meta">${voteControls(ctx, 'post', p, o.votes.get(p.id), ctx.path)} by <a href="/profile/${p.author}/">${p.author}</a> ${timeTag(p.created_at, ctx.now)} · <a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a></p>
+    (p) => html`<li><article>
+<h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
+<p class="meta">${voteControls(ctx, 'post', p, o.votes.get(p.id))} by <a href="/profile/${p.author}/">${p.author}</a> ${timeTag(p.created_at, ctx.now)} · <a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a></p>
 </article></li>`,
   );
   return page(ctx, {
@@ -70,13 +71,13 @@ export interface DiscussionView {
   commentForm?: { text: string; errors: FieldErrors } | undefined;
 }
 
-function commentBody(ctx: ViewContext, c: CommentWithAuthor, vote: ViewerVote | undefined, backTo: string): SafeHtml {
+function commentBody(ctx: ViewContext, c: CommentWithAuthor, vote: ViewerVote | undefined): SafeHtml {
   const deleted = c.deleted_at !== null;
   const own = ctx.user?.id === c.author_id;
   const actions = deleted
     ? ''
     : html`<p class="actions">${c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : ''}${own ? html` <a href="/comments/${c.id}/edit/">edit</a>` : ''}</p>`;
-  return html`<p class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, vote, backTo)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="#c${c.id}" aria-label="Permalink">#</a></p>
+  return html`<p class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, vote)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="#c${c.id}" aria-label="Permalink">#</a></p>
 ${deleted ? '' : html`<div class="text">${trustedHtml(c.text_html)}</div>`}
 ${actions}`;
 }
@@ -86,7 +87,7 @@ ${actions}`;
  * A page may start mid-thread (paged long threads): comments whose parent is
  * not on the page start a new nest, with a link up to their parent.
  */
-function commentTree(ctx: ViewContext, view: DiscussionView, backTo: string): SafeHtml {
+function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const onPage = new Set(view.comments.map((c) => c.id));
   const children = new Map<number | null, CommentWithAuthor[]>();
   const roots: CommentWithAuthor[] = [];
@@ -100,7 +101,7 @@ function commentTree(ctx: ViewContext, view: DiscussionView, backTo: string): Sa
   const render = (c: CommentWithAuthor): SafeHtml => {
     const replies = children.get(c.id) ?? [];
     return html`<li id="c${c.id}" class="comment"><details open><summary>${c.deleted_at === null ? c.author : '[deleted]'}${replies.length ? html` <span class="count">(${plural(replies.length, 'reply')})</span>` : ''}</summary>
-${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view.commentVotes.get(c.id), backTo)}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
+${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view.commentVotes.get(c.id))}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;
 }
@@ -117,7 +118,6 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
   const own = ctx.user?.id === post.author_id && !deleted;
   const sortQuery = view.sort === 'old' ? '&sort=old' : '';
   const self = `/discuss/${post.id}/`;
-  const backTo = `${self}${view.page > 1 || view.sort === 'old' ? `?page=${view.page}${sortQuery}` : ''}`;
   const title = deleted ? '[deleted]' : post.title;
   const sortLinks = html`<p class="sort">Sort: ${view.sort === 'best' ? html`<strong>best</strong> · <a href="${self}?sort=old">oldest</a>` : html`<a href="${self}">best</a> · <strong>oldest</strong>`}</p>`;
   const addComment = deleted
@@ -130,7 +130,7 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
     head: html`<link rel="canonical" href="${self}">`,
     body: html`<article class="post">
 <h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : title}</h1>
-<p class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote, backTo)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="${self}edit/">edit</a>` : ''}</p>
+<p class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="${self}edit/">edit</a>` : ''}</p>
 ${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
 </article>
 <section aria-labelledby="comments-heading" class="thread">
@@ -138,7 +138,7 @@ ${deleted ? html`<p class="deleted">This discussion was deleted by its author.</
 ${view.page === 1 ? addComment : ''}
 ${view.totalComments > 1 ? sortLinks : ''}
 ${formErrorSummary(view.commentForm?.errors)}
-${commentTree(ctx, view, backTo)}
+${commentTree(ctx, view)}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}
 </section>`,

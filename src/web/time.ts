@@ -20,6 +20,5 @@ export function timeAgo(thenMs: number, nowMs: number): string {
 
 /** "3 hours ago" inside a machine-readable <time>. */
 export function timeTag(thenMs: number, nowMs: number): SafeHtml {
-  const iso = new Date(thenMs).toISOString();
-  return html`<time datetime="${iso}" title="${iso.slice(0, 16).replace('T', ' ')} UTC">${timeAgo(thenMs, nowMs)}</time>`;
+  return html`<time datetime="${new Date(thenMs).toISOString()}">${timeAgo(thenMs, nowMs)}</time>`;
 }

@@ -1,35 +1,26 @@
 // Progressive enhancement: vote forms post with fetch and update in place.
 // Without this script the same forms work as plain posts and redirects.
+// A vote form holds three buttons, in order: upvote, downvote, flag.
 
 interface VoteResult {
-  upvotes: number;
-  downvotes: number;
-  flags: number;
   score: number;
   myVote: 'up' | 'down' | null;
 }
 
-const NEXT_ACTION: Record<string, [string, string]> = {
-  // button label → [action when not pressed, action when pressed]
-  Upvote: ['upvote', 'unvote'],
-  Downvote: ['downvote', 'unvote'],
-  Flag: ['flag', 'unflag'],
-};
+function setButton(button: HTMLButtonElement | undefined, pressed: boolean, action: string, undo: string): void {
+  if (!button) return;
+  button.setAttribute('aria-pressed', String(pressed));
+  button.formAction = button.formAction.replace(/\/[a-z]+$/, `/${pressed ? undo : action}`);
+}
 
 function update(form: HTMLFormElement, result: VoteResult, flagged: boolean): void {
-  const score = form.querySelector('[data-score]');
+  const [up, down, flag] = form.querySelectorAll('button');
+  const score = form.querySelector('.score');
   if (score) score.textContent = `${result.score} point${result.score === 1 ? '' : 's'}`;
-  for (const button of form.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
-    const label = button.getAttribute('aria-label') ?? '';
-    const pressed = label === 'Upvote' ? result.myVote === 'up' : label === 'Downvote' ? result.myVote === 'down' : flagged;
-    const actions = NEXT_ACTION[label];
-    if (!actions) continue;
-    button.setAttribute('aria-pressed', String(pressed));
-    const action = pressed ? actions[1] : actions[0];
-    button.dataset.action = action;
-    button.formAction = button.formAction.replace(/\/[a-z]+$/, `/${action}`);
-    if (label === 'Flag') button.textContent = pressed ? 'unflag' : 'flag';
-  }
+  setButton(up, result.myVote === 'up', 'upvote', 'unvote');
+  setButton(down, result.myVote === 'down', 'downvote', 'unvote');
+  setButton(flag, flagged, 'flag', 'unflag');
+  if (flag) flag.textContent = flagged ? 'unflag' : 'flag';
 }
 
 document.addEventListener('submit', async (event) => {
@@ -39,6 +30,7 @@ document.addEventListener('submit', async (event) => {
   if (!(button instanceof HTMLButtonElement)) return;
   event.preventDefault();
   const token = (form.elements.namedItem('_csrf') as HTMLInputElement | null)?.value ?? '';
+  const action = button.formAction.slice(button.formAction.lastIndexOf('/') + 1);
   button.disabled = true;
   try {
     const response = await fetch(button.formAction, {
@@ -52,7 +44,8 @@ document.addEventListener('submit', async (event) => {
       form.requestSubmit(button);
       return;
     }
-    const flagged = button.dataset.action === 'flag' ? true : button.dataset.action === 'unflag' ? false : form.querySelector('[aria-label="Flag"]')?.getAttribute('aria-pressed') === 'true';
+    const flagButton = form.querySelectorAll('button')[2];
+    const flagged = action === 'flag' || (action !== 'unflag' && flagButton?.getAttribute('aria-pressed') === 'true');
     update(form, (await response.json()) as VoteResult, flagged);
   } finally {
     button.disabled = false;

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { COMMENTS_PER_PAGE, DUPLICATE_COMMENT_WINDOW_MS } from '../src/forum/comments.js';
+import { MAX_DEPTH, MAX_SIBLINGS } from '../src/forum/wbs.js';
+import { useTestApp } from './support/app.js';
+import { comment, member, startDiscussion } from './support/forum.js';
+
+const idsInPage = (body: string) => [...body.matchAll(/<li id="c(\d+)"/g)].map((m) => Number(m[1]));
+
+describe('comments', () => {
+  const t = useTestApp();
+
+  it("follow the seed's order over HTTP: c1, c2, c4, c3, and count 4", async () => {
+    const [ramesh, amit, swetha] = [await member(t().app, 'ramesh'), await member(t().app, 'amit'), await member(t().app, 'swetha')];
+    const postId = await startDiscussion(ramesh, { title: "Ramesh's Biography" });
+    await ramesh.get(`/discuss/${postId}/`);
+    const c1 = await comment(ramesh, postId, 'See my Biography!');
+    const c2 = await comment(amit, postId, 'Dude, this is terrible!', c1);
+    const c3 = await comment(swetha, postId, "Why write your biography when you haven't achieved a thing!", c1);
+    const c4 = await comment(ramesh, postId, "Seriously, that's all you have to say?", c2);
+    const page = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/?sort=old` });
+    expect(idsInPage(page.body)).toEqual([c1, c2, c4, c3]);
+    expect(page.body).toContain('4 comments');
+    expect((await t().services.posts.require(postId)).num_comments).toBe(4);
+    // Nested, collapsible without JavaScript.
+    expect(page.body).toMatch(new RegExp(`<li id="c${c1}" class="comment"><details open>[\\s\\S]*<ol class="replies"><li id="c${c2}"`));
+  });
+
+  it('land the author on their comment, and give every comment a permalink', async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    const response = await alice.post(`/discuss/${postId}/`, { text: 'Where do I land?' });
+    expect(response.statusCode).toBe(303);
+    const id = Number(/#c(\d+)$/.exec(String(response.headers.location))![1]);
+    expect(response.headers.location).toBe(`/discuss/${postId}/#c${id}`);
+    const permalink = await t().app.inject({ method: 'GET', url: `/comments/${id}/` });
+    expect(permalink.headers.location).toBe(`/discuss/${postId}/#c${id}`);
+  });
+
+  it('sort best first among siblings by Wilson lower bound, ties oldest first', async () => {
+    const alice = await member(t().app);
+    const voters = await Promise.all([1, 2, 3].map(() => member(t().app)));
+    const postId = await startDiscussion(alice);
+    const first = await comment(alice, postId, 'first, no votes');
+    const second = await comment(alice, postId, 'second, loved');
+    const third = await comment(alice, postId, 'third, no votes');
+    const reply = await comment(alice, postId, 'reply to first', first);
+    for (const v of voters) await v.fetchJson(`/api/comments/${second}/upvote`);
+    const best = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` });
+    expect(idsInPage(best.body)).toEqual([second, first, reply, third]);
+    const old = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/?sort=old` });
+    expect(idsInPage(old.body)).toEqual([first, reply, second, third]);
+  });
+
+  it('refuse empty or oversized text with a message, keeping the input, writing nothing', async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    await alice.get(`/discuss/${postId}/`);
+    const empty = await alice.post(`/discuss/${postId}/`, { text: '   ' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('Write something first.');
+    const long = 'x'.repeat(8193);
+    const tooLong = await alice.post(`/discuss/${postId}/`, { text: long });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toContain('within 8192');
+    expect(tooLong.body).toContain(`>${long}</textarea>`);
+    expect((await t().services.posts.require(postId)).num_comments).toBe(0);
+    expect((await alice.post('/discuss/999999/', { text: 'hello' })).statusCode).toBe(404);
+  });
+
+  it('store a double-clicked comment once and answer both requests alike', async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    await alice.get(`/discuss/${postId}/`);
+    const [a, b] = await Promise.all([
+      alice.post(`/discuss/${postId}/`, { text: 'Same words, sent twice' }),
+      alice.post(`/discuss/${postId}/`, { text: 'Same words, sent twice' }),
+    ]);
+    expect(a.statusCode).toBe(303);
+    expect(b.headers.location).toBe(a.headers.location);
+    expect((await t().services.posts.require(postId)).num_comments).toBe(1);
+    // After the window, the same words are a new comment.
+    t().clock.advance(DUPLICATE_COMMENT_WINDOW_MS + 1000);
+    await alice.get(`/discuss/${postId}/`);
+    const later = await alice.post(`/discuss/${postId}/`, { text: 'Same words, sent twice' });
+    expect(later.headers.location).not.toBe(a.headers.location);
+    expect((await t().services.posts.require(postId)).num_comments).toBe(2);
+  });
+
+  it('can be edited and deleted by their author only; deleted ones keep their place and replies', async () => {
+    const alice = await member(t().app);
+    const bob = await member(t().app);
+    const postId = await startDiscussion(alice);
+    await bob.get(`/discuss/${postId}/`);
+    const parent = await comment(bob, postId, 'bob says hi');
+    const child = await comment(alice, postId, 'alice replies', parent);
+
+    await alice.get(`/discuss/${postId}/`);
+    expect((await alice.get(`/comments/${parent}/edit/`)).statusCode).toBe(403);
+    expect((await alice.post(`/comments/${parent}/edit/`, { text: 'hijack' })).statusCode).toBe(403);
+    expect((await alice.post(`/comments/${parent}/delete/`)).statusCode).toBe(403);
+
+    expect((await bob.get(`/comments/${parent}/edit/`)).body).toContain('bob says hi</textarea>');
+    expect((await bob.post(`/comments/${parent}/edit/`, { text: 'bob says *hello*' })).statusCode).toBe(303);
+    expect((await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` })).body).toContain('bob says <em>hello</em>');
+
+    expect((await bob.post(`/comments/${parent}/delete/`)).statusCode).toBe(303);
+    const page = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` });
+    expect(idsInPage(page.body)).toEqual([parent, child]);
+    expect(page.body).toContain('[deleted]');
+    expect(page.body).not.toContain('bob says');
+    expect(page.body).toContain('alice replies');
+    const post = await t().services.posts.require(postId);
+    expect(post.num_comments).toBe(1);
+    await bob.get(`/discuss/${postId}/`);
+    expect((await bob.post(`/comments/${parent}/delete/`)).statusCode).toBe(404);
+    expect((await t().services.posts.require(postId)).num_comments).toBe(1);
+  });
+
+  it(`stop at ${MAX_DEPTH} levels: the deepest comment has no reply link and replies to it are refused`, async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    await alice.get(`/discuss/${postId}/`);
+    let parent: number | undefined;
+    for (let depth = 1; depth <= MAX_DEPTH; depth++) parent = await comment(alice, postId, `level ${depth}`, parent);
+    const page = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` });
+    expect(page.body).not.toContain(`/comments/${parent}/reply/`);
+    await alice.get(`/comments/${parent}/reply/`);
+    const refused = await alice.post(`/comments/${parent}/reply/`, { text: 'too deep' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain(`${MAX_DEPTH} levels deep`);
+    const row = await t().db.kysely.selectFrom('comments').select(['path', 'depth']).where('id', '=', parent!).executeTakeFirstOrThrow();
+    expect(row.depth).toBe(MAX_DEPTH);
+    expect(row.path.split('.').length - 1).toBe(MAX_DEPTH);
+  });
+
+  it(`refuse a ${MAX_SIBLINGS + 1}th sibling with a clear message`, async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    const parent = await comment(alice, postId, 'a popular comment');
+    // Pretend the parent already has MAX_SIBLINGS replies, rather than writing 9999 rows.
+    await t().db.kysely.updateTable('comments').set({ child_count: MAX_SIBLINGS - 1 }).where('id', '=', parent).execute();
+    const last = await comment(alice, postId, 'reply number 9999', parent);
+    const lastRow = await t().db.kysely.selectFrom('comments').select('path').where('id', '=', last).executeTakeFirstOrThrow();
+    expect(lastRow.path).toMatch(/\.9999$/);
+    await alice.get(`/comments/${parent}/reply/`);
+    const refused = await alice.post(`/comments/${parent}/reply/`, { text: 'one too many' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('This thread is full');
+    expect((await t().services.posts.require(postId)).num_comments).toBe(2);
+  });
+
+  it('show a long thread a page at a time behind a "more comments" link', async () => {
+    const { services } = t();
+    const author = await services.accounts.signup({ username: `long${Date.now()}`, password: 'a-long-enough-secret' });
+    const created = await services.posts.create(author.id, { title: 'Long', text: 'x' });
+    if (!created.created) throw new Error('not created');
+    const total = COMMENTS_PER_PAGE + 20;
+    for (let i = 0; i < total; i++) await services.comments.add({ postId: created.post.id, authorId: author.id, text: `comment ${i}` });
+    const first = await t().app.inject({ method: 'GET', url: `/discuss/${created.post.id}/` });
+    expect(idsInPage(first.body)).toHaveLength(COMMENTS_PER_PAGE);
+    expect(first.body).toContain(`href="/discuss/${created.post.id}/?page=2">more comments`);
+    const second = await t().app.inject({ method: 'GET', url: `/discuss/${created.post.id}/?page=2` });
+    expect(idsInPage(second.body)).toHaveLength(20);
+    expect(second.body).not.toContain('more comments');
+  });
+});

@@ -126,7 +126,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     // 4xx messages help the user; 5xx details stay in the log.
     const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : error.message;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    if (wantsJson(request) || request.url.startsWith('/api/')) return reply.code(status).send({ error: message });
+    if (wantsJson(request)) return reply.code(status).send({ error: message });
     return sendHtml(reply, errorPage(deps.view(request), status, message), status);
   });
 

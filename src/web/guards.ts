@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionUser } from '../accounts/sessions.js';
-import { wantsJson } from './respond.js';
+import { siteOrigin } from '../security/csrf.js';
+import { refererPath, wantsJson } from './respond.js';
 
 /**
  * preHandler for routes that need a signed-in user: JSON clients get 401,
@@ -8,11 +9,12 @@ import { wantsJson } from './respond.js';
  */
 export async function requireSignIn(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.session) return;
-  if (wantsJson(request) || request.url.startsWith('/api/')) {
+  if (wantsJson(request)) {
     await reply.code(401).send({ error: 'Log in first.' });
     return;
   }
-  const back = request.method === 'GET' ? request.url : '/';
+  // After logging in, a form post cannot be replayed: return to the page it came from.
+  const back = request.method === 'GET' ? request.url : (refererPath(request, siteOrigin(request, undefined)) ?? '/');
   await reply.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
 }
 

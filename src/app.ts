@@ -17,6 +17,7 @@ import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { registerForumRoutes } from './forum/routes.js';
 import { VoteService } from './forum/votes.js';
+import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { installSecurityHeaders } from './security/headers.js';
@@ -31,6 +32,8 @@ export interface Services {
   posts: PostService;
   comments: CommentService;
   votes: VoteService;
+  /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
+  sms: SmsSender;
 }
 
 /** What route modules receive: services and the request-level helpers. */
@@ -47,7 +50,7 @@ export interface AppOptions {
   now?: Clock;
 }
 
-export function buildServices(db: Db, config: Config, now: Clock): Services {
+export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   return {
     accounts: new AccountService(db.kysely, now),
     sessions: new SessionStore(db.kysely, now, {
@@ -57,12 +60,12 @@ export function buildServices(db: Db, config: Config, now: Clock): Services {
     posts: new PostService(db.kysely, now),
     comments: new CommentService(db.kysely, db.dialect, now),
     votes: new VoteService(db.kysely, db.dialect, now),
+    sms: createSmsSender(config.sms, { logger, now }),
   };
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
-  const services = buildServices(options.db, config, now);
   const assets = loadAssets();
 
   const app = Fastify({
@@ -74,6 +77,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 64 * 1024,
   });
+  const services = buildServices(options.db, config, now, app.log);
 
   if (config.debugQueries) {
     app.addHook('onRequest', (request, _reply, done) => {

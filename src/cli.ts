@@ -7,6 +7,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
 import { startServer } from './server.js';
+import { runSmsCli } from './sms/cli.js';
 
 const USAGE = `Usage: charcha <command>
 
@@ -18,6 +19,9 @@ Commands:
                  send one SMS with the configured providers
 
 Configuration comes from the environment; see docs/operations.md.`;
+
+// Commands other than `serve` have no HTTP logger; SMS warnings go to stderr.
+const quietLogger = { info: () => {}, warn: (obj: object, msg?: string) => console.error(msg ?? '', obj), error: (obj: object, msg?: string) => console.error(msg ?? '', obj) };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -49,11 +53,16 @@ async function main(argv: string[]): Promise<number> {
       }
       const db = openDatabase(config.databaseUrl);
       await migrateToLatest(db);
-      const result = await seedDemo(buildServices(db, config, Date.now));
+      const result = await seedDemo(buildServices(db, config, Date.now, quietLogger));
       await db.close();
       console.log(`demo data added; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
       return 0;
     }
+    case 'sms':
+      return runSmsCli(rest, config.sms, {
+        stdout: (line) => console.log(line),
+        stderr: (line) => console.error(line),
+      });
     case undefined:
     case 'help':
     case '--help':

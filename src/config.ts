@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { readSmsConfig, SmsSettingsError, type SmsConfig } from './sms/index.js';
 
 export interface Config {
   /** Where the server listens. */
@@ -27,6 +28,8 @@ export interface Config {
   /** Serve static files with far-future caching (production build). */
   isProduction: boolean;
   dataDir: string;
+  /** SMS providers, weights, retries (see docs/sms.md). */
+  sms: SmsConfig;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +73,15 @@ function secretFrom(env: Env, dataDir: string, isProduction: boolean): string {
   return secret;
 }
 
+function smsConfig(env: Env): SmsConfig {
+  try {
+    return readSmsConfig(env);
+  } catch (error) {
+    if (error instanceof SmsSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -96,5 +108,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     isProduction,
     dataDir,
+    sms: smsConfig(env),
   };
 }

@@ -20,6 +20,8 @@ export function wantsJson(request: FastifyRequest): boolean {
  */
 export function safeNext(next: unknown, fallback = '/'): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+  // Control characters (a newline in a Location header, a tab browsers strip) are never legitimate here.
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(next)) return fallback;
   return next;
 }

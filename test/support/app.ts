@@ -41,7 +41,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const clock = new TestClock();
   const app = await buildApp(config, { db, now: clock.now });
   await app.ready();
-  return { app, db, services: buildServices(db, config, clock.now), config, clock, database };
+  return { app, db, services: buildServices(db, config, clock.now, app.log), config, clock, database };
 }
 
 export async function stopTestApp(t: TestApp): Promise<void> {

@@ -48,7 +48,7 @@ export function postListPage(
   const rows = o.posts.map(
     (p) => html`<li><article>
 <h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<p class="meta">${voteControls(ctx, 'post', p, o.votes.get(p.id))} by <a href="/profile/${p.author}/">${p.author}</a> ${timeTag(p.created_at, ctx.now)} · <a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a></p>
+<div class="meta">${voteControls(ctx, 'post', p, o.votes.get(p.id))} by <a href="/profile/${p.author}/">${p.author}</a> ${timeTag(p.created_at, ctx.now)} · <a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a></div>
 </article></li>`,
   );
   return page(ctx, {
@@ -77,7 +77,7 @@ function commentBody(ctx: ViewContext, c: CommentWithAuthor, vote: ViewerVote | 
   const actions = deleted
     ? ''
     : html`<p class="actions">${c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : ''}${own ? html` <a href="/comments/${c.id}/edit/">edit</a>` : ''}</p>`;
-  return html`<p class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, vote)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="#c${c.id}" aria-label="Permalink">#</a></p>
+  return html`<div class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, vote)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="#c${c.id}" aria-label="Permalink to ${deleted ? 'this' : `${c.author}’s`} comment">#</a></div>
 ${deleted ? '' : html`<div class="text">${trustedHtml(c.text_html)}</div>`}
 ${actions}`;
 }
@@ -130,7 +130,7 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
     head: html`<link rel="canonical" href="${self}">`,
     body: html`<article class="post">
 <h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : title}</h1>
-<p class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="${self}edit/">edit</a>` : ''}</p>
+<div class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="${self}edit/">edit</a>` : ''}</div>
 ${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
 </article>
 <section aria-labelledby="comments-heading" class="thread">

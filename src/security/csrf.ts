@@ -44,7 +44,7 @@ export function crossOriginProblem(request: FastifyRequest, ownOrigin: string, t
 
 /** The token a form or fetch sent: form field `_csrf`, or header X-CSRF-Token / X-CSRFToken. */
 export function submittedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
+  const header = request.headers['x-csrf-token'] || request.headers['x-csrftoken'];
   if (typeof header === 'string') return header;
   const body = request.body as Record<string, unknown> | undefined;
   return body && typeof body._csrf === 'string' ? body._csrf : undefined;

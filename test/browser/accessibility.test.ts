@@ -1,0 +1,98 @@
+// axe-core in Chromium over the main pages, for visitors and members, in
+// both color schemes (the stylesheet follows prefers-color-scheme).
+import axeCore from 'axe-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
+import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/discussion-fixture.js';
+
+type Role = 'visitor' | 'member';
+
+interface AuditedPage {
+  name: string;
+  roles: Role[];
+  /** Brings the page up and checks it is the page meant. */
+  open(page: Page, f: DiscussionFixture): Promise<void>;
+}
+
+const visit = (path: (f: DiscussionFixture) => string, status = 200) =>
+  async (page: Page, f: DiscussionFixture) => {
+    const response = await page.goto(path(f));
+    expect(response?.status(), `GET ${path(f)}`).toBe(status);
+  };
+
+const PAGES: AuditedPage[] = [
+  { name: 'front page', roles: ['visitor', 'member'], open: visit(() => '/') },
+  { name: 'newest', roles: ['visitor', 'member'], open: visit(() => '/new') },
+  { name: 'discussion with a comment tree', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.post.id}/`) },
+  { name: 'profile', roles: ['visitor', 'member'], open: visit((f) => `/profile/${f.asha.username}/`) },
+  { name: 'not found', roles: ['visitor', 'member'], open: visit(() => '/no-such-page', 404) },
+  { name: 'log in', roles: ['visitor'], open: visit(() => '/login') },
+  { name: 'sign up', roles: ['visitor'], open: visit(() => '/signup') },
+  {
+    name: 'sign up re-rendered with errors',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill('no spaces allowed');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await submitWith(page, page.getByRole('button', { name: 'Create account' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'start a discussion', roles: ['member'], open: visit(() => '/start-discussion/') },
+  {
+    name: 'start a discussion re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/start-discussion/');
+      await page.getByLabel('Title').fill('A title, but neither link nor text');
+      await submitWith(page, page.getByRole('button', { name: 'Submit' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'reply to a comment', roles: ['member'], open: visit((f) => `/comments/${f.question.id}/reply/`) },
+  { name: 'edit a comment', roles: ['member'], open: visit((f) => `/comments/${f.answer.id}/edit/`) },
+  { name: 'edit a discussion', roles: ['member'], open: visit((f) => `/discuss/${f.post.id}/edit/`) },
+];
+
+/** One paragraph per rule broken, with the elements at fault, for the failure message. */
+function describeViolations(violations: axeCore.Result[]): string {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes.map((n) => `  at ${n.target.join(' ')}\n    ${(n.failureSummary ?? '').replaceAll('\n', '\n    ')}`);
+      return `[${v.impact ?? 'no impact'}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes.join('\n')}`;
+    })
+    .join('\n\n');
+}
+
+async function axeViolations(page: Page): Promise<axeCore.Result[]> {
+  await page.addScriptTag({ content: axeCore.source });
+  const results = await page.evaluate(() => (window as unknown as { axe: typeof axeCore }).axe.run());
+  return results.violations;
+}
+
+describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
+  const env = useBrowserApp(seedDiscussion);
+
+  describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
+    describe.each(['visitor', 'member'] as const)('as a %s', (role) => {
+      let context: BrowserContext;
+      let page: Page;
+      beforeAll(async () => {
+        // The site's CSP would refuse axe's injected script.
+        context = await newContext(env(), { colorScheme, bypassCSP: true });
+        page = role === 'member' ? await signIn(context, env().data.asha.username, PASSWORD) : await context.newPage();
+      });
+      afterAll(async () => {
+        await context?.close();
+      });
+
+      it.each(PAGES.filter((p) => p.roles.includes(role)))('$name has no violations', async ({ open }) => {
+        await open(page, env().data);
+        const violations = await axeViolations(page);
+        expect(violations.map((v) => v.id), `${page.url()}\n${describeViolations(violations)}`).toEqual([]);
+      });
+    });
+  });
+});

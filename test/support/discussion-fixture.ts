@@ -1,0 +1,35 @@
+import type { Services } from '../../src/app.js';
+
+export const PASSWORD = 'correct-horse-battery';
+
+/**
+ * Two members and a discussion with what a thread page has to show: replies
+ * three levels deep, votes either way, and a deleted comment with a live reply.
+ * Asha wrote the discussion; Ben has not voted on anything of hers.
+ */
+export async function seedDiscussion(services: Services) {
+  const { accounts, posts, comments, votes } = services;
+  const asha = await accounts.signup({ username: 'asha', password: PASSWORD });
+  const ben = await accounts.signup({ username: 'ben', password: PASSWORD });
+  const created = await posts.create(asha.id, {
+    title: 'How do you keep a forum fast?',
+    text: 'Plain **HTML**, a little CSS, and *very* little script. What else?\n\n```\nCache-Control: no-cache\n```',
+  });
+  if (!created.created) throw new Error('seedDiscussion: the discussion was not created');
+  const post = created.post;
+  await posts.create(ben.id, { title: 'Server-rendered pages, revisited', url: 'https://example.org/server-rendered' });
+
+  const add = async (authorId: number, text: string, parentId?: number) => (await comments.add({ postId: post.id, authorId, text, parentId })).comment;
+  const question = await add(ben.id, 'Render on the server and send `<details>` for threads.');
+  const answer = await add(asha.id, 'And the replies collapse without any JavaScript.', question.id);
+  const nested = await add(ben.id, 'Even this deep: see [the notes](https://example.org/notes).', answer.id);
+  const retracted = await add(ben.id, 'A comment its author took back.');
+  await add(asha.id, 'A reply that outlives its deleted parent.', retracted.id);
+  await comments.delete(retracted.id, ben.id);
+  await votes.apply('comment', question.id, asha.id, 'upvote');
+  await votes.apply('comment', nested.id, asha.id, 'downvote');
+
+  return { asha, ben, post, question, answer };
+}
+
+export type DiscussionFixture = Awaited<ReturnType<typeof seedDiscussion>>;

@@ -54,6 +54,16 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+function origin(url: string, name: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return parsed.origin;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`${name} must hold absolute http(s) URLs such as https://forum.example.com, got "${url}"`);
+}
+
 /** A secret that survives restarts without configuration: generated once into the data dir. */
 function secretFrom(env: Env, dataDir: string, isProduction: boolean): string {
   const given = env.SECRET_KEY;
@@ -89,7 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
-  const baseUrl = env.BASE_URL ? new URL(env.BASE_URL).origin : undefined;
+  const baseUrl = env.BASE_URL ? origin(env.BASE_URL, 'BASE_URL') : undefined;
   return {
     host: env.HOST || 'localhost',
     port: int(env, 'PORT', 3000),
@@ -101,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean)
-      .map((o) => new URL(o).origin),
+      .map((o) => origin(o, 'TRUSTED_ORIGINS')),
     debugQueries: bool(env, 'DEBUG_QUERIES', !isProduction),
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 60 * 24 * 14, 1),
     sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 90, 1),

@@ -1,0 +1,65 @@
+// A page costs a fixed number of queries, whatever the thread's size.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAST_SEEN_RESOLUTION_MS } from '../src/accounts/sessions.js';
+import { useTestApp } from './support/app.js';
+import { queryCount } from './support/browser-session.js';
+import { member } from './support/forum.js';
+
+const PAGE_BUDGET = 5;
+const SESSION_LOOKUP = 1;
+
+describe('queries per page', () => {
+  const t = useTestApp();
+  let smallThread = 0;
+  let bigThread = 0;
+
+  beforeAll(async () => {
+    const { services } = t();
+    const users = await Promise.all(['reader_a', 'reader_b', 'reader_c'].map((name) => services.accounts.signup({ username: name, password: 'a-long-enough-secret' })));
+    const thread = async (title: string, size: number) => {
+      const created = await services.posts.create(users[0]!.id, { title, text: 'x' });
+      if (!created.created) throw new Error('not created');
+      const ids: number[] = [];
+      for (let i = 0; i < size; i++) {
+        const parentId = i % 3 === 0 ? undefined : ids[Math.floor(ids.length / 2)];
+        const { comment } = await services.comments.add({ postId: created.post.id, parentId, authorId: users[i % 3]!.id, text: `comment ${i}` });
+        ids.push(comment.id);
+        if (i % 4 === 0 && comment.author_id !== users[1]!.id) await services.votes.apply('comment', comment.id, users[1]!.id, 'upvote');
+      }
+      return created.post.id;
+    };
+    smallThread = await thread('Small', 10);
+    bigThread = await thread('Big', 1000);
+  }, 120_000);
+
+  it(`stay within ${PAGE_BUDGET} for a visitor, on a 10- and a 1,000-comment thread alike`, async () => {
+    const count = async (url: string) => {
+      const response = await t().app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(200);
+      return queryCount(response);
+    };
+    const front = await count('/');
+    expect(front).toBeLessThanOrEqual(PAGE_BUDGET);
+    const small = await count(`/discuss/${smallThread}/`);
+    const big = await count(`/discuss/${bigThread}/`);
+    expect(big).toBeLessThanOrEqual(PAGE_BUDGET);
+    expect(big).toBe(small);
+    expect(await count(`/discuss/${bigThread}/?sort=old&page=2`)).toBe(big);
+  });
+
+  it(`add only the session lookup for a signed-in reader, and write "last seen" at most once a minute`, async () => {
+    const reader = await member(t().app);
+    await reader.fetchJson(`/api/posts/${bigThread}/upvote`);
+    const front = await reader.get('/');
+    expect(queryCount(front)).toBeLessThanOrEqual(PAGE_BUDGET + SESSION_LOOKUP);
+    const small = queryCount(await reader.get(`/discuss/${smallThread}/`));
+    const big = await reader.get(`/discuss/${bigThread}/`);
+    expect(big.body).toContain('aria-label="Upvote" aria-pressed="true"');
+    expect(queryCount(big)).toBeLessThanOrEqual(PAGE_BUDGET + SESSION_LOOKUP);
+    expect(queryCount(big)).toBe(small);
+
+    t().clock.advance(LAST_SEEN_RESOLUTION_MS + 1);
+    expect(queryCount(await reader.get(`/discuss/${bigThread}/`))).toBe(queryCount(big) + 1);
+    expect(queryCount(await reader.get(`/discuss/${bigThread}/`))).toBe(queryCount(big));
+  });
+});

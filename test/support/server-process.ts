@@ -1,0 +1,82 @@
+// The built server (dist/) in a child process, for tests that need several
+// app processes sharing one database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface ServerProcess {
+  origin: string;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['dist/cli.js', 'serve'], {
+    // Vite puts BASE_URL=/ in the test runner's environment; it is not ours.
+    env: { ...process.env, BASE_URL: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    origin,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** A minimal cookie-keeping HTTP client for a real server. */
+export class HttpClient {
+  private readonly cookies = new Map<string, string>();
+  csrf = '';
+
+  private async request(origin: string, path: string, init: RequestInit): Promise<Response> {
+    const response = await fetch(origin + path, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const [name, value] = pair!.split('=');
+      if (value) this.cookies.set(name!, value);
+      else this.cookies.delete(name!);
+    }
+    return response;
+  }
+
+  async get(origin: string, path: string): Promise<string> {
+    const body = await (await this.request(origin, path, {})).text();
+    const token = /name="_csrf" value="([^"]*)"/.exec(body);
+    if (token?.[1]) this.csrf = token[1];
+    return body;
+  }
+
+  async post(origin: string, path: string, fields: Record<string, string>): Promise<Response> {
+    return this.request(origin, path, {
+      method: 'POST',
+      body: new URLSearchParams({ _csrf: this.csrf, ...fields }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    });
+  }
+
+  async signup(origin: string, username: string): Promise<void> {
+    await this.get(origin, '/signup');
+    const response = await this.post(origin, '/signup', { username, password: 'a-long-enough-secret' });
+    if (response.status !== 303) throw new Error(`signup failed: ${response.status} ${await response.text()}`);
+    await this.get(origin, '/');
+  }
+}

@@ -46,7 +46,18 @@ function validPost(input: PostInput) {
   if (text.length > TEXT_MAX) errors.text = `Keep the text within ${TEXT_MAX} characters.`;
   if (!urlText && !text && !errors.url) errors.text = 'Give a link, some text, or both.';
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  return { title, link, text };
+  // The columns a post's content fills, alike on create and edit.
+  return {
+    link,
+    columns: {
+      title,
+      url: link?.url ?? null,
+      url_key: link?.key ?? null,
+      domain: link?.domain ?? null,
+      text,
+      text_html: renderMarkdown(text),
+    },
+  };
 }
 
 export class PostService {
@@ -56,7 +67,7 @@ export class PostService {
   ) {}
 
   async create(authorId: number, input: PostInput): Promise<CreatePostResult> {
-    const { title, link, text } = validPost(input);
+    const { link, columns } = validPost(input);
     const now = this.now();
     if (link) {
       const existing = await this.db
@@ -71,17 +82,7 @@ export class PostService {
     }
     const post = await this.db
       .insertInto('posts')
-      .values({
-        author_id: authorId,
-        title,
-        url: link?.url ?? null,
-        url_key: link?.key ?? null,
-        domain: link?.domain ?? null,
-        text,
-        text_html: renderMarkdown(text),
-        created_at: now,
-        hotness: hotness(0, now),
-      })
+      .values({ ...columns, author_id: authorId, created_at: now, hotness: hotness(0, now) })
       .returningAll()
       .executeTakeFirstOrThrow();
     return { created: true, post };
@@ -89,18 +90,10 @@ export class PostService {
 
   async update(postId: number, userId: number, input: PostInput): Promise<void> {
     const post = await this.requireOwn(postId, userId);
-    const { title, link, text } = validPost(input);
+    const { columns } = validPost(input);
     await this.db
       .updateTable('posts')
-      .set({
-        title,
-        url: link?.url ?? null,
-        url_key: link?.key ?? null,
-        domain: link?.domain ?? null,
-        text,
-        text_html: renderMarkdown(text),
-        edited_at: this.now(),
-      })
+      .set({ ...columns, edited_at: this.now() })
       .where('id', '=', post.id)
       .execute();
   }

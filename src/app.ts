@@ -9,6 +9,7 @@ import { AccountService } from './accounts/service.js';
 import { installSessions } from './accounts/session-hooks.js';
 import { SessionStore } from './accounts/sessions.js';
 import { registerAccountRoutes } from './accounts/routes.js';
+import { registerSettingsRoutes } from './accounts/settings-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
@@ -21,6 +22,7 @@ import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js'
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { installSecurityHeaders } from './security/headers.js';
+import { installHttpsRedirect } from './security/https.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
@@ -79,6 +81,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
   const services = buildServices(options.db, config, now, app.log);
 
+  if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
   if (config.debugQueries) {
     app.addHook('onRequest', (request, _reply, done) => {
       const stats: QueryStats = { count: 0, durationMs: 0 };
@@ -140,6 +143,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
 
   registerAccountRoutes(app, deps);
+  registerSettingsRoutes(app, deps);
   registerForumRoutes(app, deps);
   return app;
 }

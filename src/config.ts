@@ -16,6 +16,8 @@ export interface Config {
   baseUrl: string | undefined;
   /** Believe X-Forwarded-* from the proxy in front (scheme, client address). */
   trustProxy: boolean;
+  /** Redirect plain HTTP to HTTPS (then cookies are Secure and __Host- prefixed). */
+  forceHttps: boolean;
   /** Other origins whose pages may post to this site (CSRF Origin check). */
   trustedOrigins: string[];
   /** Adds Server-Timing (query count, DB time) to every response. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey: secretFrom(env, dataDir, isProduction),
     baseUrl,
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    forceHttps: bool(env, 'FORCE_HTTPS', false),
     trustedOrigins: (env.TRUSTED_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

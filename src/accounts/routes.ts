@@ -4,7 +4,7 @@ import type { RouteDeps } from '../app.js';
 import { ValidationError } from '../errors.js';
 import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
 import { safeNext, sendHtml } from '../web/respond.js';
-import { clearSessionCookie, setSessionCookie } from './session-hooks.js';
+import { clearSessionCookie, startFreshSession } from './session-hooks.js';
 import { loginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 
@@ -34,9 +34,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
 
   /** A fresh session (never the one the browser came with), then back to `next`. */
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {
-    if (request.session) await sessions.destroy(request.session.id);
-    const token = await sessions.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
-    setSessionCookie(request, reply, token, deps.config.sessionMaxDays * 24 * 3600);
+    await startFreshSession(request, reply, sessions, userId, deps.config.sessionMaxDays * 24 * 3600);
     reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
     return reply.redirect(next, 303);
   };

@@ -61,6 +61,18 @@ export class AccountService {
     return user;
   }
 
+  /** Needs the current password; the caller then signs out every other session. */
+  async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(user.password_hash, currentPassword))) {
+      throw new ValidationError({ current_password: 'That is not your current password.' });
+    }
+    const problem = passwordProblem(newPassword, user.username);
+    if (problem) throw new ValidationError({ new_password: problem });
+    const passwordHash = await hashPassword(newPassword);
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+
   async findByUsername(username: string): Promise<User | undefined> {
     return this.db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst();
   }

@@ -28,6 +28,16 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
   reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
 }
 
+/**
+ * Signs the user in on a new session id, ending the one the request came
+ * with (session fixation): at login, and at any change of privilege.
+ */
+export async function startFreshSession(request: FastifyRequest, reply: FastifyReply, store: SessionStore, userId: number, maxAgeSeconds: number): Promise<void> {
+  if (request.session) await store.destroy(request.session.id);
+  const token = await store.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
+  setSessionCookie(request, reply, token, maxAgeSeconds);
+}
+
 /** Loads the session named by the cookie: one query, and a "last seen" write at most once a minute. */
 export function installSessions(app: FastifyInstance, store: SessionStore): void {
   app.decorateRequest('session', null);

@@ -95,4 +95,35 @@ export class SessionStore {
   async destroy(sessionId: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
   }
+
+  /** Signs the user out everywhere but `keepId` (everywhere when it is undefined). */
+  async destroyOthers(userId: number, keepId?: string): Promise<void> {
+    await this.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .$if(keepId !== undefined, (q) => q.where('id', '!=', keepId!))
+      .execute();
+  }
+
+  /** The user's live sessions, most recently seen first. */
+  async listForUser(userId: number): Promise<SessionSummary[]> {
+    const now = this.now();
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'created_at', 'last_seen_at', 'user_agent', 'ip'])
+      .where('user_id', '=', userId)
+      .where('last_seen_at', '>=', now - this.limits.idleMs)
+      .where('created_at', '>=', now - this.limits.maxAgeMs)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, userAgent: r.user_agent, ip: r.ip }));
+  }
+}
+
+export interface SessionSummary {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string;
+  ip: string;
 }

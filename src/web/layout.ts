@@ -15,7 +15,7 @@ export function loginLink(ctx: ViewContext): string {
 
 function header(ctx: ViewContext): SafeHtml {
   const account = ctx.user
-    ? html`<a href="/profile/${ctx.user.username}/">${ctx.user.username}</a> <span class="karma" title="karma">(${ctx.user.score})</span>
+    ? html`<a href="/profile/${ctx.user.username}/">${ctx.user.username}</a> <span class="karma" title="karma">(${ctx.user.score})</span> <a href="/settings/sessions/">settings</a>
 <form method="post" action="/logout" class="inline">${csrfField(ctx)}<button type="submit" class="link">log out</button></form>`
     : html`<a href="${loginLink(ctx)}">log in</a> <a href="/signup">sign up</a>`;
   return html`<header class="site"><nav aria-label="Main">

@@ -54,6 +54,8 @@ const PAGES: AuditedPage[] = [
   { name: 'reply to a comment', roles: ['member'], open: visit((f) => `/comments/${f.question.id}/reply/`) },
   { name: 'edit a comment', roles: ['member'], open: visit((f) => `/comments/${f.answer.id}/edit/`) },
   { name: 'edit a discussion', roles: ['member'], open: visit((f) => `/discuss/${f.post.id}/edit/`) },
+  { name: 'sessions settings', roles: ['member'], open: visit(() => '/settings/sessions/') },
+  { name: 'password settings', roles: ['member'], open: visit(() => '/settings/password/') },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */

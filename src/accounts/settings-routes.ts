@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RouteDeps } from '../app.js';
+import { ValidationError } from '../errors.js';
+import { currentUser, requireSignIn } from '../web/guards.js';
+import { sendHtml } from '../web/respond.js';
+import { startFreshSession } from './session-hooks.js';
+import { passwordPage, sessionsPage } from './settings-views.js';
+
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+
+export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { accounts, sessions } = deps.services;
+
+  app.get(
+    '/settings/sessions',
+    { preHandler: requireSignIn, schema: { querystring: Type.Object({ done: Type.Optional(Type.Literal('password')) }, { additionalProperties: false }) } },
+    async (request, reply) => {
+      const list = await sessions.listForUser(currentUser(request).id);
+      const notice = request.query.done === 'password' ? 'Your password was changed and every other session signed out.' : undefined;
+      return sendHtml(reply, sessionsPage(deps.view(request), { sessions: list, currentId: request.session!.id, notice }));
+    },
+  );
+
+  app.post('/settings/sessions/sign-out-others', { preHandler: requireSignIn, schema: { body: Type.Object({ _csrf: Csrf }, { additionalProperties: false }) } }, async (request, reply) => {
+    await sessions.destroyOthers(currentUser(request).id, request.session!.id);
+    return reply.redirect('/settings/sessions/', 303);
+  });
+
+  app.get('/settings/password', { preHandler: requireSignIn }, async (request, reply) => sendHtml(reply, passwordPage(deps.view(request), {})));
+
+  app.post(
+    '/settings/password',
+    {
+      preHandler: requireSignIn,
+      schema: {
+        body: Type.Object(
+          { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }), _csrf: Csrf },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      try {
+        await accounts.changePassword(user.id, request.body.current_password, request.body.new_password);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return sendHtml(reply, passwordPage(deps.view(request), { errors: error.fields }), 400);
+      }
+      // A stolen session dies with the old password; this one continues on a new id.
+      await sessions.destroyOthers(user.id);
+      await startFreshSession(request, reply, sessions, user.id, deps.config.sessionMaxDays * 24 * 3600);
+      return reply.redirect('/settings/sessions/?done=password', 303);
+    },
+  );
+}

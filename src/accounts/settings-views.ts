@@ -1,0 +1,42 @@
+import type { ViewContext } from '../web/context.js';
+import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/forms.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { page } from '../web/layout.js';
+import { timeTag } from '../web/time.js';
+import { describeDevice } from './devices.js';
+import type { SessionSummary } from './sessions.js';
+
+function settingsNav(): SafeHtml {
+  return html`<nav aria-label="Settings"><a href="/settings/sessions/">Sessions</a> · <a href="/settings/password/">Password</a></nav>`;
+}
+
+export function sessionsPage(ctx: ViewContext, o: { sessions: SessionSummary[]; currentId: string; notice?: string }): SafeHtml {
+  const others = o.sessions.filter((s) => s.id !== o.currentId).length;
+  const rows = o.sessions.map(
+    (s) => html`<tr><td>${describeDevice(s.userAgent)}${s.id === o.currentId ? html` <strong>(this device)</strong>` : ''}</td><td>${s.ip}</td><td>${timeTag(s.createdAt, ctx.now)}</td><td>${timeTag(s.lastSeenAt, ctx.now)}</td></tr>`,
+  );
+  return page(ctx, {
+    title: 'Your sessions',
+    body: html`<h1>Your sessions</h1>
+${settingsNav()}
+${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
+<table class="sessions"><caption>Devices signed in to your account</caption>
+<thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Signed in</th><th scope="col">Last seen</th></tr></thead>
+<tbody>${rows}</tbody></table>
+${others > 0 ? html`<form method="post" action="/settings/sessions/sign-out-others/">${csrfField(ctx)}<button type="submit">Sign out the ${others} other session${others === 1 ? '' : 's'}</button></form>` : html`<p>No other device is signed in.</p>`}`,
+  });
+}
+
+export function passwordPage(ctx: ViewContext, o: { errors?: FieldErrors }): SafeHtml {
+  return page(ctx, {
+    title: 'Change password',
+    body: html`<h1>Change password</h1>
+${settingsNav()}
+${formErrorSummary(o.errors)}
+<form method="post" action="/settings/password/">${csrfField(ctx)}
+${field({ label: 'Current password', name: 'current_password', type: 'password', error: o.errors?.current_password, required: true, autocomplete: 'current-password' })}
+${field({ label: 'New password', name: 'new_password', type: 'password', error: o.errors?.new_password, required: true, autocomplete: 'new-password', hint: 'At least 10 characters. Every other session is signed out.' })}
+<button type="submit">Change password</button>
+</form>`,
+  });
+}

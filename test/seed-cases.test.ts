@@ -35,7 +35,8 @@ describe("the seed's discussion tests", () => {
     const c2 = (await comments.add({ postId, parentId: c1.id, authorId: amit.id, text: 'Dude, this is terrible!' })).comment;
     await comments.add({ postId, parentId: c1.id, authorId: swetha.id, text: "Why write your biography when you haven't achieved a thing!" });
     await comments.add({ postId, parentId: c2.id, authorId: ramesh.id, text: "Seriously, that's all you have to say?" });
-    const { comments: thread } = await comments.threadPage(postId, 'old', 1);
+    const { comments: page } = await comments.threadPage(postId, 'old', 1);
+    const thread = await Promise.all(page.map((c) => comments.require(c.id)));
     expect(thread.map((c) => c.text)).toEqual([
       'See my Biography!',
       'Dude, this is terrible!',

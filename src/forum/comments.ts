@@ -22,6 +22,11 @@ export interface NewComment {
 
 export type CommentWithAuthor = Comment & { author: string };
 
+/** What a thread shows of a comment: no Markdown source, the larger half of a row. */
+export type ThreadComment = Pick<Comment, 'id' | 'parent_id' | 'author_id' | 'depth' | 'text_html' | 'upvotes' | 'downvotes' | 'created_at' | 'deleted_at'> & {
+  author: string;
+};
+
 function validText(raw: string): string {
   const text = raw.trim();
   if (text.length === 0) throw new ValidationError({ text: 'Write something first.' });
@@ -169,8 +174,18 @@ export class CommentService {
     const rows = ids.length === 0 ? [] : await this.db
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
-      .selectAll('comments')
-      .select('users.username as author')
+      .select([
+        'comments.id',
+        'comments.parent_id',
+        'comments.author_id',
+        'comments.depth',
+        'comments.text_html',
+        'comments.upvotes',
+        'comments.downvotes',
+        'comments.created_at',
+        'comments.deleted_at',
+        'users.username as author',
+      ])
       .where('comments.id', 'in', ids)
       .execute();
     const byId = new Map(rows.map((row) => [row.id, row]));

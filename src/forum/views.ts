@@ -4,7 +4,7 @@ import { html, trustedHtml, type SafeHtml } from '../web/html.js';
 import { loginLink, page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
 import { timeTag } from '../web/time.js';
-import type { CommentWithAuthor } from './comments.js';
+import type { ThreadComment } from './comments.js';
 import type { PostListItem, PostWithAuthor } from './posts.js';
 import { TEXT_MAX, TITLE_MAX } from './posts.js';
 import type { ThreadSort } from './thread.js';
@@ -23,15 +23,16 @@ interface Votable {
 /**
  * Up, down, flag and undo as one plain form (each button posts to its own
  * action), so it works without JavaScript; the client script turns the same
- * form into fetch calls. Anonymous readers get a link to log in instead.
+ * form into fetch calls. Anonymous readers get a link to log in instead;
+ * authors, and read-only views (the embed), just the score.
  */
-function voteControls(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined): SafeHtml {
+function voteControls(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined, readOnly = false): SafeHtml {
   const score = item.upvotes - item.downvotes;
   const scoreTag = html`<span class="score">${plural(score, 'point')}</span>`;
+  if (readOnly || ctx.user?.id === item.author_id) return html`<span class="votes">${scoreTag}</span>`;
   if (!ctx.user) {
     return html`<span class="votes"><a href="${loginLink(ctx)}" aria-label="Log in to vote">▲</a>${scoreTag}</span>`;
   }
-  if (ctx.user.id === item.author_id) return html`<span class="votes">${scoreTag}</span>`;
   // Markup kept lean: a listing repeats this 30 times and must stay under 30 KB.
   // Without JavaScript the server sends the browser back via Referer.
   const direction = vote?.direction ?? 0;
@@ -61,7 +62,7 @@ ${pager(o.base, o.page, o.hasMore)}`,
 
 export interface DiscussionView {
   post: PostWithAuthor;
-  comments: CommentWithAuthor[];
+  comments: ThreadComment[];
   totalComments: number;
   sort: ThreadSort;
   page: number;
@@ -69,15 +70,19 @@ export interface DiscussionView {
   postVote: ViewerVote | undefined;
   commentVotes: Map<number, ViewerVote>;
   commentForm?: { text: string; errors: FieldErrors } | undefined;
+  /** The embed: no forms, vote buttons or reply links; permalinks lead to the full page. */
+  readOnly?: boolean;
 }
 
-function commentBody(ctx: ViewContext, c: CommentWithAuthor, vote: ViewerVote | undefined): SafeHtml {
+function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView): SafeHtml {
   const deleted = c.deleted_at !== null;
   const own = ctx.user?.id === c.author_id;
-  const actions = deleted
+  const readOnly = view.readOnly ?? false;
+  const actions = deleted || readOnly
     ? ''
     : html`<p class="actions">${c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : ''}${own ? html` <a href="/comments/${c.id}/edit/">edit</a>` : ''}</p>`;
-  return html`<div class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, vote)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="#c${c.id}" aria-label="Permalink to ${deleted ? 'this' : `${c.author}’s`} comment">#</a></div>
+  const permalink = `${readOnly ? `/discuss/${view.post.id}/` : ''}#c${c.id}`;
+  return html`<div class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="${permalink}" aria-label="Permalink to ${deleted ? 'this' : `${c.author}’s`} comment">#</a></div>
 ${deleted ? '' : html`<div class="text">${trustedHtml(c.text_html)}</div>`}
 ${actions}`;
 }
@@ -87,10 +92,10 @@ ${actions}`;
  * A page may start mid-thread (paged long threads): comments whose parent is
  * not on the page start a new nest, with a link up to their parent.
  */
-function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
+export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const onPage = new Set(view.comments.map((c) => c.id));
-  const children = new Map<number | null, CommentWithAuthor[]>();
-  const roots: CommentWithAuthor[] = [];
+  const children = new Map<number | null, ThreadComment[]>();
+  const roots: ThreadComment[] = [];
   for (const c of view.comments) {
     if (c.parent_id !== null && onPage.has(c.parent_id)) {
       const list = children.get(c.parent_id);
@@ -98,10 +103,10 @@ function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
       else children.set(c.parent_id, [c]);
     } else roots.push(c);
   }
-  const render = (c: CommentWithAuthor): SafeHtml => {
+  const render = (c: ThreadComment): SafeHtml => {
     const replies = children.get(c.id) ?? [];
     return html`<li id="c${c.id}" class="comment"><details open><summary>${c.deleted_at === null ? c.author : '[deleted]'}${replies.length ? html` <span class="count">(${plural(replies.length, 'reply')})</span>` : ''}</summary>
-${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view.commentVotes.get(c.id))}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
+${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view)}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;
 }
@@ -112,13 +117,25 @@ ${field({ label: o.label, name: 'text', value: o.text, error: o.errors?.text, mu
 <button type="submit">${o.submit}</button></form>`;
 }
 
-export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml {
+export const discussionTitle = (post: PostWithAuthor): string => (post.deleted_at === null ? post.title : '[deleted]');
+
+/** The post itself: title (or its link), score, author, text. */
+export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const { post } = view;
   const deleted = post.deleted_at !== null;
   const own = ctx.user?.id === post.author_id && !deleted;
+  return html`<article class="post">
+<h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(post)}</h1>
+<div class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote, view.readOnly)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="/discuss/${post.id}/edit/">edit</a>` : ''}</div>
+${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
+</article>`;
+}
+
+export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml {
+  const { post } = view;
+  const deleted = post.deleted_at !== null;
   const sortQuery = view.sort === 'old' ? '&sort=old' : '';
   const self = `/discuss/${post.id}/`;
-  const title = deleted ? '[deleted]' : post.title;
   const sortLinks = html`<p class="sort">Sort: ${view.sort === 'best' ? html`<strong>best</strong> · <a href="${self}?sort=old">oldest</a>` : html`<a href="${self}">best</a> · <strong>oldest</strong>`}</p>`;
   const addComment = deleted
     ? html``
@@ -126,13 +143,9 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
       ? commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' })
       : html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`;
   return page(ctx, {
-    title,
+    title: discussionTitle(post),
     head: html`<link rel="canonical" href="${self}">`,
-    body: html`<article class="post">
-<h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : title}</h1>
-<div class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="${self}edit/">edit</a>` : ''}</div>
-${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
-</article>
+    body: html`${postArticle(ctx, view)}
 <section aria-labelledby="comments-heading" class="thread">
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
@@ -168,7 +181,7 @@ ${o.deleteAction ? html`<form method="post" action="${o.deleteAction}" class="da
 
 export function commentFormPage(
   ctx: ViewContext,
-  o: { heading: string; action: string; context?: CommentWithAuthor; text?: string | undefined; errors?: FieldErrors | undefined; submit: string; deleteAction?: string },
+  o: { heading: string; action: string; context?: ThreadComment; text?: string | undefined; errors?: FieldErrors | undefined; submit: string; deleteAction?: string },
 ): SafeHtml {
   return page(ctx, {
     title: o.heading,

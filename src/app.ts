@@ -16,13 +16,19 @@ import { withQueryStats, type QueryStats } from './db/query-stats.js';
 import { ForbiddenError, NotFoundError, type Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
+import { registerEmbedRoutes } from './forum/embed.js';
 import { registerForumRoutes } from './forum/routes.js';
 import { VoteService } from './forum/votes.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
-import { installSecurityHeaders } from './security/headers.js';
+import { answerFrameworkError, installSecurityHeaders } from './security/headers.js';
 import { installHttpsRedirect } from './security/https.js';
+import { logRouteOutcomes } from './security/route-audit-log.js';
+import { MemoryLimitStore } from './security/memory-limit-store.js';
+import { RateLimits } from './security/rate-limits.js';
+import { RedisLimitStore } from './security/redis-limit-store.js';
+import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
@@ -45,6 +51,7 @@ export interface RouteDeps {
   presession: PresessionTokens;
   view(request: FastifyRequest, csrfToken?: string): ViewContext;
   origin(request: FastifyRequest): string;
+  limits: RateLimits;
 }
 
 export interface AppOptions {
@@ -78,8 +85,16 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     // Unknown fields are an error, not silently dropped: the schema is the allow-list.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 64 * 1024,
+    // Answers to undecodable URLs, which no hook sees: they need the security headers too.
+    frameworkErrors: answerFrameworkError,
   });
   const services = buildServices(options.db, config, now, app.log);
+  // Rate limits: shared through Redis when several app processes run, else this process's own.
+  const limitStore = config.redisUrl
+    ? new RedisLimitStore(config.redisUrl, { onError: (err) => app.log.error({ err }, 'rate limits: Redis unavailable') })
+    : new MemoryLimitStore();
+  const limits = new RateLimits(limitStore, now, config.rateLimitScale);
+  app.addHook('onClose', () => limits.close());
 
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
   if (config.debugQueries) {
@@ -114,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     now: now(),
     assets,
   });
-  const deps: RouteDeps = { services, config, presession, origin, view };
+  const deps: RouteDeps = { services, config, presession, origin, view, limits };
 
   // A POST without a body (a fetch from our script) is an empty form, so body
   // schemas still apply and reject anything extra.
@@ -123,7 +138,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
   installSessions(app, services.sessions);
   installCsrfProtection(app, { presession, origin, trustedOrigins: config.trustedOrigins, view });
-  installSecurityHeaders(app);
+  installSecurityHeaders(app, { embedOrigins: config.embedOrigins });
+  installSpeedLimits(app, { limits, view });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = error.statusCode ?? 500;
@@ -142,9 +158,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     return sendHtml(reply, errorPage(deps.view(request), 404, 'There is nothing at this address.'), 404);
   });
 
+  logRouteOutcomes(app);
   registerAccountRoutes(app, deps);
   registerSettingsRoutes(app, deps);
   registerForumRoutes(app, deps);
+  registerEmbedRoutes(app, deps);
   return app;
 }
 

@@ -20,6 +20,8 @@ export interface Config {
   forceHttps: boolean;
   /** Other origins whose pages may post to this site (CSRF Origin check). */
   trustedOrigins: string[];
+  /** Origins whose pages may frame the embeddable discussion view; any site when empty. */
+  embedOrigins: string[];
   /** Adds Server-Timing (query count, DB time) to every response. */
   debugQueries: boolean;
   /** Session lifetimes. */
@@ -32,6 +34,10 @@ export interface Config {
   dataDir: string;
   /** SMS providers, weights, retries (see docs/sms.md). */
   sms: SmsConfig;
+  /** Redis shared by all app processes (rate limits); unset: each process keeps its own in memory. */
+  redisUrl: string | undefined;
+  /** Multiplies every rate-limit allowance; 1 in production, large for a scanner's audit run. */
+  rateLimitScale: number;
 }
 
 export class ConfigError extends Error {
@@ -59,11 +65,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 function origin(url: string, name: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return parsed.origin;
+    // A plain host name only: origins also go into headers (CSP frame-ancestors), where ";" or "'" would break out.
+    const plainHost = /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(parsed.hostname);
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && plainHost) return parsed.origin;
   } catch {
     // reported below
   }
   throw new ConfigError(`${name} must hold absolute http(s) URLs such as https://forum.example.com, got "${url}"`);
+}
+
+/** A comma-separated list of origins. */
+function origins(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => origin(o, name));
 }
 
 /** A secret that survives restarts without configuration: generated once into the data dir. */
@@ -94,6 +111,12 @@ function smsConfig(env: Env): SmsConfig {
   }
 }
 
+function redisUrl(env: Env): string | undefined {
+  const url = env.REDIS_URL || undefined;
+  if (url && !/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://'); // the URL may hold a password: not echoed
+  return url;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -110,11 +133,8 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl,
     trustProxy: bool(env, 'TRUST_PROXY', false),
     forceHttps: bool(env, 'FORCE_HTTPS', false),
-    trustedOrigins: (env.TRUSTED_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean)
-      .map((o) => origin(o, 'TRUSTED_ORIGINS')),
+    trustedOrigins: origins(env, 'TRUSTED_ORIGINS'),
+    embedOrigins: origins(env, 'EMBED_ORIGINS'),
     debugQueries: bool(env, 'DEBUG_QUERIES', !isProduction),
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 60 * 24 * 14, 1),
     sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 90, 1),
@@ -122,5 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     isProduction,
     dataDir,
     sms: smsConfig(env),
+    redisUrl: redisUrl(env),
+    rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
   };
 }

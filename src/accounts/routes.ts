@@ -3,6 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../app.js';
 import { ValidationError } from '../errors.js';
 import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
+import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { safeNext, sendHtml } from '../web/respond.js';
 import { clearSessionCookie, startFreshSession } from './session-hooks.js';
 import { loginPage, profilePage, signupPage } from './views.js';
@@ -48,7 +49,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
   app.post(
     '/signup',
     {
-      config: { csrf: 'presession' },
+      config: { csrf: 'presession', speedLimit: 'signup' },
       schema: {
         body: Type.Object(
           {
@@ -95,10 +96,15 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
     },
     async (request, reply) => {
       const next = safeNext(request.body.next);
-      const user = await accounts.authenticate(request.body.username, request.body.password);
-      if (user) return signIn(request, reply, user.id, next);
+      const { username, password } = request.body;
+      const outcome = await deps.limits.login.attempt(request.ip, username, () => accounts.authenticate(username, password));
+      if (outcome.kind === 'signed-in') return signIn(request, reply, outcome.user.id, next);
       const view = deps.view(request, presessionToken(request, reply));
-      return sendHtml(reply, loginPage(view, { username: request.body.username, error: 'Wrong username or password.', next }), 400);
+      if (outcome.kind === 'locked') {
+        const error = `Too many failed log-in attempts. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
+        return sendTooManyRequests(request, reply, outcome.retryAfterMs, error, () => loginPage(view, { username, error, next }));
+      }
+      return sendHtml(reply, loginPage(view, { username, error: 'Wrong username or password.', next }), 400);
     },
   );
 

@@ -9,7 +9,7 @@ import type { ThreadSort } from './thread.js';
 import { VOTE_ACTIONS, type VoteTarget } from './votes.js';
 import { commentFormPage, discussionPage, postFormPage, postListPage } from './views.js';
 
-const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
+export const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
 // Generous caps here only bound the request; the services give the real limits as field messages.
@@ -53,7 +53,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     sendHtml(reply, postFormPage(deps.view(request), { heading: 'Start a discussion', action: '/start-discussion/', values: {}, submit: 'Submit' })),
   );
 
-  app.post('/start-discussion', { preHandler: requireSignIn, schema: { body: PostBody } }, async (request, reply) => {
+  app.post('/start-discussion', { preHandler: requireSignIn, config: { speedLimit: 'post' }, schema: { body: PostBody } }, async (request, reply) => {
     try {
       const result = await posts.create(currentUser(request).id, request.body);
       return reply.redirect(discussionUrl(result.created ? result.post.id : result.existingId), 303);
@@ -107,7 +107,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
   );
 
-  app.post('/discuss/:id', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+  app.post('/discuss/:id', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
     try {
       const { comment } = await comments.add({ postId: request.params.id, authorId: currentUser(request).id, text: request.body.text });
       return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
@@ -164,7 +164,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     return sendHtml(reply, replyPage(request, parent));
   });
 
-  app.post('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+  app.post('/comments/:id/reply', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     try {
       const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, authorId: currentUser(request).id, text: request.body.text });

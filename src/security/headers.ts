@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_FRAMING, framingPolicies } from './framing.js';
 
 // Pages carry no inline script or style, so the policy needs no nonces and no
-// 'unsafe-inline'. Framing is refused everywhere (clickjacking).
+// 'unsafe-inline'. Who may frame a page is the route's framing rule.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -9,21 +10,56 @@ const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data: https:",
   "connect-src 'self'",
   "form-action 'self'",
-  "frame-ancestors 'none'",
   "base-uri 'none'",
   "object-src 'none'",
 ].join('; ');
 
-export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    reply.header('X-Frame-Options', 'DENY');
+// A year, and for subdomains too: a forum on HTTPS has no reason to go back.
+const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+export interface SecurityHeaderOptions {
+  /** Origins allowed to frame `framing: 'embed'` routes; any site when empty. */
+  embedOrigins: readonly string[];
+}
+
+function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest, reply: FastifyReply) => void {
+  const framing = framingPolicies(options.embedOrigins);
+  return (request, reply) => {
+    // As in Django, an exemption covers the route's own pages: its error pages
+    // come from the error handler, with the site's chrome, and are never framed.
+    const declared = request.routeOptions.config.framing ?? DEFAULT_FRAMING;
+    const rule = framing[reply.statusCode < 400 ? declared : DEFAULT_FRAMING];
+    reply.header('Content-Security-Policy', `${CONTENT_SECURITY_POLICY}; frame-ancestors ${rule.frameAncestors}`);
+    if (rule.xFrameOptions) reply.header('X-Frame-Options', rule.xFrameOptions);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    // request.protocol believes X-Forwarded-Proto only with TRUST_PROXY; browsers ignore HSTS over HTTP anyway.
+    if (request.protocol === 'https') reply.header('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     // Signed-in pages are personal; visitors' pages may be cached (they set no cookie).
     if (request.session) reply.header('Cache-Control', 'private, no-store');
     else if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-cache');
     reply.header('Vary', 'Cookie');
-  });
+  };
+}
+
+/**
+ * On every response, whatever produced it (route, 404, error handler, CSRF
+ * refusal, static file, redirect): onSend is the one hook they all pass.
+ */
+export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  const setHeaders = headerSetter(options);
+  app.addHook('onSend', async (request, reply) => setHeaders(request, reply));
+}
+
+const setHeadersWithoutEmbeds = headerSetter({ embedOrigins: [] });
+
+/**
+ * Fastify's `frameworkErrors` option. A URL the router cannot decode is
+ * refused before any hook runs (no onSend), so this answer sets the headers itself.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(error.statusCode ?? 400);
+  setHeadersWithoutEmbeds(request, reply);
+  void reply.send({ error: error.message });
 }

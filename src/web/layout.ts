@@ -26,24 +26,52 @@ function header(ctx: ViewContext): SafeHtml {
 </nav></header>`;
 }
 
-export function page(ctx: ViewContext, options: PageOptions): SafeHtml {
+/** The document around a page: what every page's <head> holds, then its own extras and body. */
+function documentShell(ctx: Pick<ViewContext, 'assets'>, title: string, head: HtmlValue, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${options.title} · Charcha</title>
+<title>${title} · Charcha</title>
 <link rel="stylesheet" href="${ctx.assets.css}">
-<script src="${ctx.assets.js}" defer></script>
-${options.head}
+${head}
 </head>
-<body>
+${body}
+</html>`;
+}
+
+export function page(ctx: ViewContext, options: PageOptions): SafeHtml {
+  return documentShell(
+    ctx,
+    options.title,
+    html`<script src="${ctx.assets.js}" defer></script>
+${options.head}`,
+    html`<body>
 <a class="skip" href="#main">Skip to content</a>
 ${header(ctx)}
 <main id="main">
 ${options.body}
 </main>
 <footer class="site"><p>Charcha — a place to discuss.</p></footer>
-</body>
-</html>`;
+</body>`,
+  );
+}
+
+/**
+ * A page other sites frame: no site chrome and no script, and every link
+ * (stored Markdown's too) opens the full site in a new tab, not in the frame.
+ */
+export function embeddedPage(ctx: Pick<ViewContext, 'assets'>, options: PageOptions): SafeHtml {
+  return documentShell(
+    ctx,
+    options.title,
+    html`<base target="_blank">
+${options.head}`,
+    html`<body class="embed">
+<main>
+${options.body}
+</main>
+</body>`,
+  );
 }

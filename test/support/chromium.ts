@@ -40,13 +40,14 @@ export interface BrowserApp<Data> {
 /**
  * One listening app, seeded by `seed`, and one Chromium for the whole file:
  * `const env = useBrowserApp(seed);` then `env().browser`. Both close in afterAll.
+ * `appEnv` gives the app's settings, read when it starts.
  */
-export function useBrowserApp<Data>(seed: (services: Services) => Promise<Data>): () => BrowserApp<Data> {
+export function useBrowserApp<Data>(seed: (services: Services) => Promise<Data>, appEnv: () => Record<string, string> = () => ({})): () => BrowserApp<Data> {
   let t: TestApp | undefined;
   let browser: Browser | undefined;
   let current: BrowserApp<Data> | undefined;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp(appEnv());
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

@@ -1,0 +1,58 @@
+// The embeddable view of a discussion: other sites frame it (EMBED_ORIGINS),
+// so it is read-only, shows nothing personal, sets no cookie, and its links
+// open the full site.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.js';
+import type { ViewContext } from '../web/context.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { embeddedPage } from '../web/layout.js';
+import { sendHtml } from '../web/respond.js';
+import { Id } from './routes.js';
+import { commentTree, discussionTitle, postArticle, type DiscussionView } from './views.js';
+
+export function embedPage(ctx: ViewContext, view: DiscussionView): SafeHtml {
+  const full = `/discuss/${view.post.id}/`;
+  return embeddedPage(ctx, {
+    title: discussionTitle(view.post),
+    head: html`<link rel="canonical" href="${full}">`,
+    body: html`${postArticle(ctx, view)}
+${commentTree(ctx, view)}
+<p class="more"><a href="${full}">${view.hasMore ? 'More comments' : 'Join the discussion'} on Charcha →</a></p>`,
+  });
+}
+
+export function registerEmbedRoutes(root: FastifyInstance, deps: RouteDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { posts, comments } = deps.services;
+
+  app.get(
+    '/embed/discuss/:id',
+    {
+      config: { framing: 'embed' },
+      schema: { params: Id, querystring: Type.Object({}, { additionalProperties: false }) },
+      // The session hook clears a stale session cookie; a framed view leaves the reader's cookies alone.
+      onSend: async (_request, reply) => {
+        reply.removeHeader('set-cookie');
+      },
+    },
+    async (request, reply) => {
+      const post = await posts.require(request.params.id);
+      const thread = await comments.threadPage(post.id, 'best', 1);
+      // Everyone sees what a visitor sees: no name, no token, no votes of their own.
+      const ctx: ViewContext = { ...deps.view(request), user: null, csrfToken: null };
+      const view: DiscussionView = {
+        post,
+        comments: thread.comments,
+        totalComments: thread.total,
+        sort: 'best',
+        page: 1,
+        hasMore: thread.hasMore,
+        postVote: undefined,
+        commentVotes: new Map(),
+        readOnly: true,
+      };
+      return sendHtml(reply, embedPage(ctx, view));
+    },
+  );
+}

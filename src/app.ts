@@ -4,7 +4,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import { AccountService } from './accounts/service.js';
 import { installSessions } from './accounts/session-hooks.js';
 import { SessionStore } from './accounts/sessions.js';
@@ -57,6 +57,8 @@ export interface RouteDeps {
 export interface AppOptions {
   db: Db;
   now?: Clock;
+  /** Called for every route as it is registered (tests list the routes this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -73,13 +75,18 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   };
 }
 
+function trustHops(count: number) {
+  return (_address: string, hop: number) => hop < count;
+}
+
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const assets = loadAssets();
 
   const app = Fastify({
     logger: { level: config.logLevel },
-    trustProxy: config.trustProxy,
+    // A hop count trusts that many proxies in front (Fastify's types lack the number form).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Charcha's URLs end in a slash; the other spelling answers the same.
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown fields are an error, not silently dropped: the schema is the allow-list.
@@ -96,6 +103,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const limits = new RateLimits(limitStore, now, config.rateLimitScale);
   app.addHook('onClose', () => limits.close());
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
   if (config.debugQueries) {
     app.addHook('onRequest', (request, _reply, done) => {

@@ -15,7 +15,7 @@ export interface Config {
   /** Public origin (scheme://host[:port]); when unset, taken from the request. */
   baseUrl: string | undefined;
   /** Believe X-Forwarded-* from the proxy in front (scheme, client address). */
-  trustProxy: boolean;
+  trustProxy: boolean | number | string;
   /** Redirect plain HTTP to HTTPS (then cookies are Secure and __Host- prefixed). */
   forceHttps: boolean;
   /** Other origins whose pages may post to this site (CSRF Origin check). */
@@ -111,6 +111,18 @@ function smsConfig(env: Env): SmsConfig {
   }
 }
 
+/**
+ * Which X-Forwarded-* hops to believe: `true` believes every hop, which lets a
+ * client choose its own address (and dodge per-address limits) unless the
+ * proxy overwrites the header; a hop count or the proxies' addresses do not.
+ */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = env.TRUST_PROXY?.trim() ?? '';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/,\s]+$/.test(raw) && /[.:]/.test(raw)) return raw;
+  return bool(env, 'TRUST_PROXY', false);
+}
+
 function redisUrl(env: Env): string | undefined {
   const url = env.REDIS_URL || undefined;
   if (url && !/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://'); // the URL may hold a password: not echoed
@@ -131,7 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     secretKey: secretFrom(env, dataDir, isProduction),
     baseUrl,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     forceHttps: bool(env, 'FORCE_HTTPS', false),
     trustedOrigins: origins(env, 'TRUSTED_ORIGINS'),
     embedOrigins: origins(env, 'EMBED_ORIGINS'),

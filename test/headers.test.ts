@@ -3,29 +3,11 @@
 // without anyone remembering to add it), as a visitor and as a member, plus the
 // answers no route gives: 404s, bad URLs, refused bodies, CSRF refusals.
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { startTestApp, stopTestApp, type TestApp } from './support/app.js';
+import { startTestApp, stopTestApp, type RegisteredRoute, type TestApp } from './support/app.js';
 import { seedDiscussion, type DiscussionFixture } from './support/discussion-fixture.js';
-
-interface RegisteredRoute {
-  method: string;
-  url: string;
-  framing: string | undefined;
-}
-
-const registered = vi.hoisted(() => [] as RegisteredRoute[]);
-
-// Every Fastify instance made in this file reports its routes (HEAD twins and
-// plugins' routes included) from the moment it exists.
-vi.mock('fastify', async (importOriginal) => {
-  const fastify = await importOriginal<typeof import('fastify')>();
-  const withRouteList = ((options: Parameters<typeof fastify.default>[0]) =>
-    fastify.default(options).addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) registered.push({ method, url: route.url, framing: route.config?.framing });
-    })) as typeof fastify.default;
-  return { ...fastify, default: withRouteList };
-});
+import { concreteUrl } from './support/routes.js';
 
 const EMBED_ROUTE = '/embed/discuss/:id';
 
@@ -38,9 +20,8 @@ interface Client {
 
 /** An app with the discussion fixture, and the routes it registered. */
 async function startApp(env: Record<string, string> = {}) {
-  registered.length = 0;
   const t = await startTestApp(env);
-  return { t, routes: [...registered], fixture: await seedDiscussion(t.services) };
+  return { t, routes: t.routes, fixture: await seedDiscussion(t.services) };
 }
 
 /** A signed-in member's cookie (under both the HTTP and the HTTPS name) and CSRF token. */
@@ -48,18 +29,6 @@ async function memberSession(t: TestApp, userId: number) {
   const token = await t.services.sessions.create(userId, { userAgent: 'test', ip: '127.0.0.1' });
   const session = await t.services.sessions.lookup(token);
   return { cookie: `sid=${token}; __Host-sid=${token}`, csrf: session!.csrfToken };
-}
-
-/** The route's URL with real values for its parameters. */
-function concrete(url: string, f: DiscussionFixture, staticFile: string): string {
-  const path = url
-    .replace(/^\/comments\/:id/, `/comments/${f.answer.id}`)
-    .replace(':id', String(f.post.id))
-    .replace(':username', f.asha.username)
-    .replace(':action', 'upvote')
-    .replace(/^\/static\/\*$/, staticFile);
-  if (/[:*]/.test(path)) throw new Error(`headers.test.ts: give the test a value for the parameters of ${url}`);
-  return path;
 }
 
 interface Answer {
@@ -82,7 +51,7 @@ async function everyRoute(app: FastifyInstance, routes: RegisteredRoute[], f: Di
   const form = { 'content-type': 'application/x-www-form-urlencoded', origin: client.origin };
   const answers: Answer[] = [];
   for (const route of routes) {
-    const url = concrete(route.url, f, staticFile);
+    const url = concreteUrl(route.url, f, staticFile);
     const unsafe = route.method !== 'GET' && route.method !== 'HEAD';
     for (const [who, cookie] of [['visitor', ''], ['member', client.member]] as const) {
       const response = await app.inject({
@@ -91,7 +60,7 @@ async function everyRoute(app: FastifyInstance, routes: RegisteredRoute[], f: Di
         ...(unsafe ? { payload: '' } : {}),
         headers: { ...client.headers, ...(unsafe ? form : {}), cookie },
       });
-      answers.push({ label: `${route.method} ${url} (${who}) → ${response.statusCode}`, response, embeddable: route.framing === 'embed' });
+      answers.push({ label: `${route.method} ${url} (${who}) → ${response.statusCode}`, response, embeddable: route.config.framing === 'embed' });
     }
   }
   return answers;
@@ -172,8 +141,8 @@ describe('security headers', () => {
     });
 
     it('lets only the embed view declare a framing exemption', () => {
-      const exempt = app.routes.filter((r) => r.framing !== undefined);
-      expect(exempt.map((r) => `${r.method} ${r.url} ${r.framing}`).sort()).toEqual([`GET ${EMBED_ROUTE} embed`, `HEAD ${EMBED_ROUTE} embed`]);
+      const exempt = app.routes.filter((r) => r.config.framing !== undefined);
+      expect(exempt.map((r) => `${r.method} ${r.url} ${r.config.framing}`).sort()).toEqual([`GET ${EMBED_ROUTE} embed`, `HEAD ${EMBED_ROUTE} embed`]);
     });
 
     it('are on every answer of every route, framing as each route declares, and no HSTS', () => {

@@ -121,3 +121,19 @@ describe('FORCE_HTTPS', () => {
     expect(signup.cookies.find((c) => c.name === 'sid')).toBeUndefined();
   });
 });
+
+describe('TRUST_PROXY as a hop count', () => {
+  const t = useTestApp({ TRUST_PROXY: '1' });
+
+  it('takes the address the one trusted proxy saw, not one the client wrote', async () => {
+    // The client forged 6.6.6.6; the proxy appended the address it really saw.
+    const forwarded = { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' };
+    const name = `proxied${Date.now()}`;
+    const browser = new BrowserSession(t().app);
+    await browser.get('/signup', forwarded);
+    expect((await browser.post('/signup', { username: name, password: 'a-long-enough-secret' }, forwarded)).statusCode).toBe(303);
+    const list = await browser.get('/settings/sessions/', forwarded);
+    expect(list.body).toContain('<td>203.0.113.7</td>');
+    expect(list.body).not.toContain('6.6.6.6');
+  });
+});

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, buildServices, type Services } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -21,6 +21,14 @@ export interface TestApp {
   config: Config;
   clock: TestClock;
   database: TestDatabase;
+  /** Every route the app registered, so route-wide tests cannot miss a new one. */
+  routes: RegisteredRoute[];
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  config: FastifyContextConfig;
 }
 
 export function testConfig(database: TestDatabase, env: Record<string, string> = {}): Config {
@@ -41,9 +49,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = database.open();
   const config = testConfig(database, env);
   const clock = new TestClock();
-  const app = await buildApp(config, { db, now: clock.now });
+  const routes: RegisteredRoute[] = [];
+  const onRoute = (route: RouteOptions) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, config: route.config ?? {} });
+  };
+  const app = await buildApp(config, { db, now: clock.now, onRoute });
   await app.ready();
-  return { app, db, services: buildServices(db, config, clock.now, app.log), config, clock, database };
+  return { app, db, services: buildServices(db, config, clock.now, app.log), config, clock, database, routes };
 }
 
 export async function stopTestApp(t: TestApp): Promise<void> {

@@ -146,3 +146,33 @@ describe('URLs', () => {
     expect(String(response.headers['cache-control'])).toContain('immutable');
   });
 });
+
+describe('CSRF over HTTPS and with trusted origins', () => {
+  const t = useTestApp({ TRUST_PROXY: '1', TRUSTED_ORIGINS: 'https://app.example' });
+  // As a TLS-terminating proxy forwards requests for https://forum.example.
+  const https = { 'x-forwarded-proto': 'https', host: 'forum.example' };
+
+  it('needs a same-origin Referer when an HTTPS request carries no Origin', async () => {
+    const alice = new BrowserSession(t().app);
+    await alice.get('/signup', https);
+    const signup = await alice.post('/signup', { username: `tls${Date.now()}`, password: 'a-long-enough-secret' }, { ...https, origin: 'https://forum.example' });
+    expect(signup.statusCode).toBe(303);
+    await alice.get('/start-discussion/', https); // the page's form token
+    const count = async () => Number((await t().db.kysely.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    const post = (headers: Record<string, string>) =>
+      t().app.inject({
+        method: 'POST',
+        url: '/start-discussion/',
+        payload: new URLSearchParams({ title: 'Over TLS', text: 'x', _csrf: alice.csrf }).toString(),
+        headers: { ...https, 'content-type': 'application/x-www-form-urlencoded', cookie: `__Host-sid=${alice.cookies.get('__Host-sid')}`, ...headers },
+      });
+    expect((await post({})).statusCode).toBe(403);
+    expect((await post({ referer: 'https://evil.example/page' })).statusCode).toBe(403);
+    expect((await post({ referer: 'http://forum.example/start-discussion/' })).statusCode).toBe(403);
+    expect(await count()).toBe(before);
+    expect((await post({ referer: 'https://forum.example/start-discussion/' })).statusCode).toBe(303);
+    expect((await post({ origin: 'https://app.example' })).statusCode).toBe(303);
+    expect(await count()).toBe(before + 2);
+  });
+});

@@ -181,7 +181,7 @@ describe('profiles', () => {
     const page = await t().app.inject({ method: 'GET', url: `/profile/${name.toUpperCase()}/` });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<dt>Karma</dt><dd>1</dd>');
-    expect(page.body).toContain('Tara writes');
+    expect(page.body).toContain('Tara writes</a> · 1 point ·');
     expect(page.body).toContain('Tara comments');
     expect((await t().app.inject({ method: 'GET', url: '/profile/nobody-here/' })).statusCode).toBe(404);
   });

@@ -21,6 +21,8 @@ describe('comments', () => {
     expect(idsInPage(page.body)).toEqual([c1, c2, c4, c3]);
     expect(page.body).toContain('4 comments');
     expect((await t().services.posts.require(postId)).num_comments).toBe(4);
+    expect(page.body).toContain('(2 replies)'); // c1's summary
+    expect(page.body).toContain('(1 reply)'); // c2's
     // Nested, collapsible without JavaScript.
     expect(page.body).toMatch(new RegExp(`<li id="c${c1}" class="comment"><details open>[\\s\\S]*<ol class="replies"><li id="c${c2}"`));
   });

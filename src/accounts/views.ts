@@ -3,6 +3,7 @@ import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/for
 import { html, trustedHtml, type SafeHtml } from '../web/html.js';
 import { page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
+import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
 import type { PostListItem } from '../forum/posts.js';
 import type { User } from '../db/schema.js';
@@ -56,10 +57,10 @@ export function profilePage(
     body: html`<h1>${o.user.username}</h1>
 <dl class="profile"><dt>Karma</dt><dd>${o.user.score}</dd><dt>Joined</dt><dd>${timeTag(o.user.created_at, ctx.now)}</dd></dl>
 <section aria-labelledby="posts-heading"><h2 id="posts-heading">Discussions</h2>
-${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${p.upvotes - p.downvotes} points · ${timeTag(p.created_at, ctx.now)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
+${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${plural(p.upvotes - p.downvotes, 'point')} · ${timeTag(p.created_at, ctx.now)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 <section aria-labelledby="comments-heading"><h2 id="comments-heading">Comments</h2>
-${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/discuss/${c.post_id}/#c${c.id}">${c.post_title}</a> · ${c.upvotes - c.downvotes} points · ${timeTag(c.created_at, ctx.now)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
+${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/discuss/${c.post_id}/#c${c.id}">${c.post_title}</a> · ${plural(c.upvotes - c.downvotes, 'point')} · ${timeTag(c.created_at, ctx.now)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 ${pager(base, o.page, o.hasMore, { prev: '← newer', next: 'older →' })}`,
   });

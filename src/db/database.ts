@@ -10,6 +10,7 @@ import {
   type DatabaseConnection,
   type Driver,
   type LogEvent,
+  type SqliteDatabase as SqliteDialectDatabase,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -42,6 +43,29 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+// Kysely prepares every query afresh; with better-sqlite3, preparing costs
+// about as much as running a small query. Keep the statements of the last few
+// hundred distinct SQL texts (an `IN (…)` list of another length is another text).
+const STATEMENT_CACHE_SIZE = 500;
+
+export function withStatementCache(db: SqliteDatabase.Database): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) {
+        statements.delete(sql); // re-inserted below: the Map's order is recency
+      } else {
+        statement = db.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 // PostgreSQL returns bigint (our epoch-ms times, counts) as strings; they fit a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
@@ -58,7 +82,7 @@ export function openDatabase(url: string): Db {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
-    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), log: logQuery });
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log: logQuery });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 });

@@ -3,6 +3,7 @@ import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/for
 import { html, trustedHtml, type SafeHtml } from '../web/html.js';
 import { loginLink, page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
+import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
 import type { ThreadComment } from './comments.js';
 import type { PostListItem, PostWithAuthor } from './posts.js';
@@ -11,7 +12,6 @@ import type { ThreadSort } from './thread.js';
 import type { ViewerVote, VoteTarget } from './votes.js';
 import { MAX_DEPTH } from './wbs.js';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 interface Votable {
   id: number;
@@ -105,7 +105,7 @@ export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
   }
   const render = (c: ThreadComment): SafeHtml => {
     const replies = children.get(c.id) ?? [];
-    return html`<li id="c${c.id}" class="comment"><details open><summary>${c.deleted_at === null ? c.author : '[deleted]'}${replies.length ? html` <span class="count">(${plural(replies.length, 'reply')})</span>` : ''}</summary>
+    return html`<li id="c${c.id}" class="comment"><details open><summary>${c.deleted_at === null ? c.author : '[deleted]'}${replies.length ? html` <span class="count">(${plural(replies.length, 'reply', 'replies')})</span>` : ''}</summary>
 ${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view)}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;

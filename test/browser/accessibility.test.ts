@@ -26,6 +26,7 @@ const PAGES: AuditedPage[] = [
   { name: 'newest', roles: ['visitor', 'member'], open: visit(() => '/new') },
   { name: 'discussion with a comment tree', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.post.id}/`) },
   { name: 'profile', roles: ['visitor', 'member'], open: visit((f) => `/profile/${f.asha.username}/`) },
+  { name: 'embedded discussion', roles: ['visitor'], open: visit((f) => `/embed/discuss/${f.post.id}/`) },
   { name: 'not found', roles: ['visitor', 'member'], open: visit(() => '/no-such-page', 404) },
   { name: 'log in', roles: ['visitor'], open: visit(() => '/login') },
   { name: 'sign up', roles: ['visitor'], open: visit(() => '/signup') },

@@ -7,6 +7,10 @@ declare module 'fastify' {
     /** The signed-in user's session, or null for a visitor (who gets no session at all). */
     session: CurrentSession | null;
   }
+  interface FastifyContextConfig {
+    /** false: the route serves everyone as a visitor (framed views): no lookup, no cookie touched. */
+    session?: false;
+  }
 }
 
 // Browsers only accept __Host- cookies over HTTPS; plain-HTTP development keeps the bare name.
@@ -42,6 +46,7 @@ export async function startFreshSession(request: FastifyRequest, reply: FastifyR
 export function installSessions(app: FastifyInstance, store: SessionStore): void {
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.session === false) return;
     const token = request.cookies[sessionCookieName(request)];
     if (!token) return;
     const session = await store.lookup(token);

@@ -22,7 +22,7 @@ import { VoteService } from './forum/votes.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
-import { answerFrameworkError, installSecurityHeaders } from './security/headers.js';
+import { answerFrameworkError, cspNonce, installSecurityHeaders } from './security/headers.js';
 import { installHttpsRedirect } from './security/https.js';
 import { logRouteOutcomes } from './security/route-audit-log.js';
 import { MemoryLimitStore } from './security/memory-limit-store.js';
@@ -136,6 +136,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     path: request.url,
     now: now(),
     assets,
+    cspNonce: cspNonce(request),
   });
   const deps: RouteDeps = { services, config, presession, origin, view, limits };
 

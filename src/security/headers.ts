@@ -1,18 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_FRAMING, framingPolicies } from './framing.js';
 
-// Pages carry no inline script or style, so the policy needs no nonces and no
-// 'unsafe-inline'. Who may frame a page is the route's framing rule.
+// Our own scripts and styles come from our origin; anything inline needs this
+// answer's nonce (never 'unsafe-inline'). Who may frame a page is the route's rule.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
   "img-src 'self' data: https:",
   "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "object-src 'none'",
 ].join('; ');
+
+const nonces = new WeakMap<FastifyRequest, string>();
+
+/** This request's CSP nonce: fresh and unguessable per answer, the same for its page and its header. */
+export function cspNonce(request: FastifyRequest): string {
+  let nonce = nonces.get(request);
+  if (!nonce) {
+    nonce = randomBytes(16).toString('base64');
+    nonces.set(request, nonce);
+  }
+  return nonce;
+}
 
 // A year, and for subdomains too: a forum on HTTPS has no reason to go back.
 const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
@@ -29,7 +40,8 @@ function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest,
     // come from the error handler, with the site's chrome, and are never framed.
     const declared = request.routeOptions.config.framing ?? DEFAULT_FRAMING;
     const rule = framing[reply.statusCode < 400 ? declared : DEFAULT_FRAMING];
-    reply.header('Content-Security-Policy', `${CONTENT_SECURITY_POLICY}; frame-ancestors ${rule.frameAncestors}`);
+    const nonce = `'nonce-${cspNonce(request)}'`;
+    reply.header('Content-Security-Policy', `${CONTENT_SECURITY_POLICY}; script-src 'self' ${nonce}; style-src 'self' ${nonce}; frame-ancestors ${rule.frameAncestors}`);
     if (rule.xFrameOptions) reply.header('X-Frame-Options', rule.xFrameOptions);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'same-origin');

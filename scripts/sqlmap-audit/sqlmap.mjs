@@ -13,6 +13,8 @@ const PLUMBING = [
   '--drop-set-cookie',
   // A successful form post redirects to a new page each time; the 303 itself is the stable answer.
   '--ignore-redirects',
+  // Pages differ on every answer (a fresh CSP nonce in an attribute): compare their text.
+  '--text-only',
   '--flush-session',
   '--disable-coloring',
 ];
@@ -43,7 +45,13 @@ export async function runSqlmap(target, { origin, outputDir, signal }) {
 function verdict(output) {
   const tested = [...output.matchAll(/testing for SQL injection on (?:\w+ )?parameter '([^']+)'/g)].map((m) => m[1]);
   const hints = [...output.matchAll(/heuristic \(basic\) test shows that (.+?) might be injectable/g)].map((m) => m[1]);
-  if (/identified the following injection point|appears to be '.+' injectable/.test(output)) return { tested, hints, finding: 'INJECTABLE' };
+  // Only a confirmed point counts: sqlmap re-checks each "appears to be … injectable"
+  // candidate and drops false positives (a time-based one on a busy machine, say).
+  const candidates = [...output.matchAll(/((?:\w+ )?parameter '[^']+') appears to be '(.+?)' injectable/g)].map(
+    (m) => `${m[1]} (looked '${m[2]}' injectable until sqlmap's re-check dropped it)`,
+  );
+  hints.push(...candidates);
+  if (/identified the following injection point/.test(output)) return { tested, hints, finding: 'INJECTABLE' };
   if (output.includes('all tested parameters do not appear to be injectable')) return { tested, hints, finding: null };
   return { tested, hints, finding: 'inconclusive (sqlmap did not finish its tests)' };
 }

@@ -5,13 +5,12 @@ import { ValidationError } from '../errors.js';
 import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
 import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { safeNext, sendHtml } from '../web/respond.js';
+import { CsrfField, CsrfOnlyBody, PageQuery } from '../web/schemas.js';
 import { clearSessionCookie, startFreshSession } from './session-hooks.js';
 import { loginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
 
 export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -35,7 +34,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
 
   /** A fresh session (never the one the browser came with), then back to `next`. */
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {
-    await startFreshSession(request, reply, sessions, userId, deps.config.sessionMaxDays * 24 * 3600);
+    await startFreshSession(request, reply, sessions, userId);
     reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
     return reply.redirect(next, 303);
   };
@@ -57,7 +56,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
             password: Type.String({ maxLength: 1000 }),
             email: Type.Optional(Type.String({ maxLength: 400 })),
             next: Next,
-            _csrf: Csrf,
+            _csrf: CsrfField,
           },
           { additionalProperties: false },
         ),
@@ -89,7 +88,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
       config: { csrf: 'presession' },
       schema: {
         body: Type.Object(
-          { username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 1000 }), next: Next, _csrf: Csrf },
+          { username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 1000 }), next: Next, _csrf: CsrfField },
           { additionalProperties: false },
         ),
       },
@@ -108,7 +107,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
     },
   );
 
-  app.post('/logout', { schema: { body: Type.Object({ _csrf: Csrf }, { additionalProperties: false }) } }, async (request, reply) => {
+  app.post('/logout', { schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     // Deleting the server-side session makes a copied cookie worthless.
     if (request.session) await sessions.destroy(request.session.id);
     clearSessionCookie(request, reply);

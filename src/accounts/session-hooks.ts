@@ -18,7 +18,7 @@ export function sessionCookieName(request: FastifyRequest): string {
   return request.protocol === 'https' ? '__Host-sid' : 'sid';
 }
 
-export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
   reply.setCookie(sessionCookieName(request), token, {
     path: '/',
     httpOnly: true,
@@ -36,10 +36,10 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
  * Signs the user in on a new session id, ending the one the request came
  * with (session fixation): at login, and at any change of privilege.
  */
-export async function startFreshSession(request: FastifyRequest, reply: FastifyReply, store: SessionStore, userId: number, maxAgeSeconds: number): Promise<void> {
+export async function startFreshSession(request: FastifyRequest, reply: FastifyReply, store: SessionStore, userId: number): Promise<void> {
   if (request.session) await store.destroy(request.session.id);
   const token = await store.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
-  setSessionCookie(request, reply, token, maxAgeSeconds);
+  setSessionCookie(request, reply, token, store.maxAgeSeconds);
 }
 
 /** Loads the session named by the cookie: one query, and a "last seen" write at most once a minute. */

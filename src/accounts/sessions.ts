@@ -36,6 +36,11 @@ export class SessionStore {
     private readonly limits: SessionLimits,
   ) {}
 
+  /** How long a session may live at most: its cookie lives as long. */
+  get maxAgeSeconds(): number {
+    return Math.floor(this.limits.maxAgeMs / 1000);
+  }
+
   /** A new session with a fresh id: called at login, never reused (no fixation). */
   async create(userId: number, meta: { userAgent: string; ip: string }): Promise<string> {
     const token = newSecret();

@@ -4,10 +4,10 @@ import type { RouteDeps } from '../app.js';
 import { ValidationError } from '../errors.js';
 import { currentUser, requireSignIn } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
+import { CsrfField, CsrfOnlyBody } from '../web/schemas.js';
 import { startFreshSession } from './session-hooks.js';
 import { passwordPage, sessionsPage } from './settings-views.js';
 
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 
 export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -23,7 +23,7 @@ export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): 
     },
   );
 
-  app.post('/settings/sessions/sign-out-others', { preHandler: requireSignIn, schema: { body: Type.Object({ _csrf: Csrf }, { additionalProperties: false }) } }, async (request, reply) => {
+  app.post('/settings/sessions/sign-out-others', { preHandler: requireSignIn, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     await sessions.destroyOthers(currentUser(request).id, request.session!.id);
     return reply.redirect('/settings/sessions/', 303);
   });
@@ -36,7 +36,7 @@ export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): 
       preHandler: requireSignIn,
       schema: {
         body: Type.Object(
-          { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }), _csrf: Csrf },
+          { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }), _csrf: CsrfField },
           { additionalProperties: false },
         ),
       },
@@ -51,7 +51,7 @@ export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): 
       }
       // A stolen session dies with the old password; this one continues on a new id.
       await sessions.destroyOthers(user.id);
-      await startFreshSession(request, reply, sessions, user.id, deps.config.sessionMaxDays * 24 * 3600);
+      await startFreshSession(request, reply, sessions, user.id);
       return reply.redirect('/settings/sessions/?done=password', 303);
     },
   );

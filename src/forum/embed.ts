@@ -8,7 +8,7 @@ import type { ViewContext } from '../web/context.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { embeddedPage } from '../web/layout.js';
 import { sendHtml } from '../web/respond.js';
-import { Id } from './routes.js';
+import { IdParams } from '../web/schemas.js';
 import { commentTree, discussionTitle, postArticle, type DiscussionView } from './views.js';
 
 export function embedPage(ctx: ViewContext, view: DiscussionView): SafeHtml {
@@ -32,7 +32,7 @@ export function registerEmbedRoutes(root: FastifyInstance, deps: RouteDeps): voi
       // Everyone sees what a visitor sees (no name, token or votes of their own):
       // the session is not even read, so no cookie is touched either.
       config: { framing: 'embed', session: false },
-      schema: { params: Id, querystring: Type.Object({}, { additionalProperties: false }) },
+      schema: { params: IdParams, querystring: Type.Object({}, { additionalProperties: false }) },
     },
     async (request, reply) => {
       const post = await posts.require(request.params.id);

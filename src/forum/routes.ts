@@ -5,25 +5,22 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { FieldErrors } from '../web/forms.js';
 import { currentUser, requireSignIn } from '../web/guards.js';
 import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
+import { CsrfField, CsrfOnlyBody, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
 import { VOTE_ACTIONS, type VoteTarget } from './votes.js';
 import { commentFormPage, discussionPage, postFormPage, postListPage } from './views.js';
 
-export const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
 // Generous caps here only bound the request; the services give the real limits as field messages.
 const PostBody = Type.Object(
   {
     title: Type.String({ maxLength: 2000 }),
     url: Type.Optional(Type.String({ maxLength: 4000 })),
     text: Type.Optional(Type.String({ maxLength: 40_000 })),
-    _csrf: Csrf,
+    _csrf: CsrfField,
   },
   { additionalProperties: false },
 );
-const CommentBody = Type.Object({ text: Type.String({ maxLength: 40_000 }), _csrf: Csrf }, { additionalProperties: false });
-const CsrfOnly = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
+const CommentBody = Type.Object({ text: Type.String({ maxLength: 40_000 }), _csrf: CsrfField }, { additionalProperties: false });
 
 /** Field messages of a ValidationError; anything else is rethrown. */
 function fieldErrors(error: unknown): FieldErrors {
@@ -97,9 +94,9 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     '/discuss/:id',
     {
       schema: {
-        params: Id,
+        params: IdParams,
         querystring: Type.Object(
-          { sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) },
+          { sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])), page: PageNumber },
           { additionalProperties: false },
         ),
       },
@@ -107,7 +104,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
   );
 
-  app.post('/discuss/:id', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+  app.post('/discuss/:id', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
       const { comment } = await comments.add({ postId: request.params.id, authorId: currentUser(request).id, text: request.body.text });
       return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
@@ -117,7 +114,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     }
   });
 
-  app.get('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+  app.get('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
     const post = await posts.requireOwn(request.params.id, currentUser(request).id);
     const self = discussionUrl(post.id);
     return sendHtml(
@@ -132,7 +129,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     );
   });
 
-  app.post('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: Id, body: PostBody } }, async (request, reply) => {
+  app.post('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams, body: PostBody } }, async (request, reply) => {
     const self = discussionUrl(request.params.id);
     try {
       await posts.update(request.params.id, currentUser(request).id, request.body);
@@ -144,13 +141,13 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     }
   });
 
-  app.post('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: Id, body: CsrfOnly } }, async (request, reply) => {
+  app.post('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
     await posts.delete(request.params.id, currentUser(request).id);
     return reply.redirect(discussionUrl(request.params.id), 303);
   });
 
   // Every comment's permalink.
-  app.get('/comments/:id', { schema: { params: Id } }, async (request, reply) => {
+  app.get('/comments/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const comment = await comments.require(request.params.id);
     return reply.redirect(discussionUrl(comment.post_id, comment.id), 301);
   });
@@ -158,13 +155,13 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   const replyPage = (request: FastifyRequest, parent: Awaited<ReturnType<typeof comments.require>>, text?: string, errors?: FieldErrors) =>
     commentFormPage(deps.view(request), { heading: 'Reply', action: `/comments/${parent.id}/reply/`, context: parent, text, errors, submit: 'Reply' });
 
-  app.get('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+  app.get('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     if (parent.deleted_at !== null) throw new NotFoundError('That comment was deleted.');
     return sendHtml(reply, replyPage(request, parent));
   });
 
-  app.post('/comments/:id/reply', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+  app.post('/comments/:id/reply', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     try {
       const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, authorId: currentUser(request).id, text: request.body.text });
@@ -177,12 +174,12 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   const editCommentPage = (request: FastifyRequest, id: number, text: string, errors?: FieldErrors) =>
     commentFormPage(deps.view(request), { heading: 'Edit comment', action: `/comments/${id}/edit/`, text, errors, submit: 'Save', deleteAction: `/comments/${id}/delete/` });
 
-  app.get('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: Id } }, async (request, reply) => {
+  app.get('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
     const comment = await comments.requireOwn(request.params.id, currentUser(request).id);
     return sendHtml(reply, editCommentPage(request, comment.id, comment.text));
   });
 
-  app.post('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: Id, body: CommentBody } }, async (request, reply) => {
+  app.post('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
       const comment = await comments.edit(request.params.id, currentUser(request).id, request.body.text);
       return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
@@ -191,7 +188,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     }
   });
 
-  app.post('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: Id, body: CsrfOnly } }, async (request, reply) => {
+  app.post('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
     const comment = await comments.delete(request.params.id, currentUser(request).id);
     return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
   });
@@ -203,10 +200,10 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
         preHandler: requireSignIn,
         schema: {
           params: Type.Object(
-            { id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
+            { id: RowId, action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
             { additionalProperties: false },
           ),
-          body: Type.Object({ _csrf: Csrf, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+          body: Type.Object({ _csrf: CsrfField, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
         },
       },
       async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DialectName } from '../db/database.js';
 import type { Comment, Database } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { renderMarkdown } from './markdown.js';
 import { TEXT_MAX } from './posts.js';
@@ -45,10 +46,11 @@ export class CommentService {
    * Adds a comment or a reply. The parent row (post or comment) is locked
    * while its next child number is taken, so concurrent replies get distinct
    * paths; the unique (post, path) index is the last line of defence.
+   * Every write locks the post before any comment, so writes never deadlock.
    */
   async add(input: NewComment): Promise<{ comment: Comment; duplicate: boolean }> {
     const text = validText(input.text);
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const post = await this.lockPost(trx, input.postId);
       if (!post || post.deleted_at !== null) throw new NotFoundError('No such discussion');
       let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at'> | undefined;
@@ -106,23 +108,33 @@ export class CommentService {
   async edit(commentId: number, userId: number, rawText: string): Promise<Comment> {
     const comment = await this.requireOwn(commentId, userId);
     const text = validText(rawText);
-    await this.db
+    // Only a live comment takes the words: a delete that won a race keeps them gone.
+    const { numUpdatedRows } = await this.db
       .updateTable('comments')
       .set({ text, text_html: renderMarkdown(text), edited_at: this.now() })
       .where('id', '=', comment.id)
-      .execute();
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (numUpdatedRows === 0n) throw new NotFoundError('No such comment');
     return comment;
   }
 
-  /** Keeps the comment's place in the tree (replies stay under it) but not its words. */
+  /**
+   * Keeps the comment's place in the tree (replies stay under it) but not its
+   * words. Deleting a deleted comment again (a double click, a second tab)
+   * changes nothing and succeeds like the first time.
+   */
   async delete(commentId: number, userId: number): Promise<Comment> {
-    return this.db.transaction().execute(async (trx) => {
-      const comment = await this.requireOwn(commentId, userId, trx);
+    return inTransaction(this.db, async (trx) => {
+      const found = await trx.selectFrom('comments').select('post_id').where('id', '=', commentId).executeTakeFirst();
+      if (!found) throw new NotFoundError('No such comment');
+      await this.lockPost(trx, found.post_id);
+      const comment = await this.ownComment(commentId, userId, trx, { lock: true });
+      if (comment.deleted_at !== null) return comment;
       await trx
         .updateTable('comments')
         .set({ text: '', text_html: '', deleted_at: this.now() })
         .where('id', '=', comment.id)
-        .where('deleted_at', 'is', null)
         .execute();
       await trx
         .updateTable('posts')
@@ -149,9 +161,22 @@ export class CommentService {
     return comment;
   }
 
-  async requireOwn(commentId: number, userId: number, db: Kysely<Database> = this.db): Promise<Comment> {
-    const comment = await db.selectFrom('comments').selectAll().where('id', '=', commentId).executeTakeFirst();
-    if (!comment || comment.deleted_at !== null) throw new NotFoundError('No such comment');
+  /** A live comment the user wrote, or the reason they cannot change it. */
+  async requireOwn(commentId: number, userId: number): Promise<Comment> {
+    const comment = await this.ownComment(commentId, userId, this.db);
+    if (comment.deleted_at !== null) throw new NotFoundError('No such comment');
+    return comment;
+  }
+
+  /** The user's comment, deleted or not; locked for the transaction when asked (PostgreSQL). */
+  private async ownComment(commentId: number, userId: number, db: Kysely<Database>, options = { lock: false }): Promise<Comment> {
+    const comment = await db
+      .selectFrom('comments')
+      .selectAll()
+      .where('id', '=', commentId)
+      .$if(options.lock && this.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!comment) throw new NotFoundError('No such comment');
     if (comment.author_id !== userId) throw new ForbiddenError('You can only change your own comments.');
     return comment;
   }

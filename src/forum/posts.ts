@@ -91,20 +91,28 @@ export class PostService {
   async update(postId: number, userId: number, input: PostInput): Promise<void> {
     const post = await this.requireOwn(postId, userId);
     const { columns } = validPost(input);
-    await this.db
+    // Only a live post takes the edit: a delete that won a race keeps its content gone.
+    const { numUpdatedRows } = await this.db
       .updateTable('posts')
       .set({ ...columns, edited_at: this.now() })
       .where('id', '=', post.id)
-      .execute();
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (numUpdatedRows === 0n) throw new NotFoundError('This discussion was deleted');
   }
 
-  /** The post stays (its comments keep their place) but loses its content. */
+  /**
+   * The post stays (its comments keep their place) but loses its content.
+   * Deleting it again (a double click, a second tab) changes nothing and succeeds.
+   */
   async delete(postId: number, userId: number): Promise<void> {
-    const post = await this.requireOwn(postId, userId);
+    const post = await this.require(postId);
+    if (post.author_id !== userId) throw new ForbiddenError('You can only change your own posts.');
     await this.db
       .updateTable('posts')
       .set({ text: '', text_html: '', url: null, url_key: null, domain: null, deleted_at: this.now() })
       .where('id', '=', post.id)
+      .where('deleted_at', 'is', null)
       .execute();
   }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, type Clock } from '../errors.js';
 import { hotness } from './ranking.js';
 
@@ -63,7 +64,7 @@ export class VoteService {
    */
   async apply(target: VoteTarget, itemId: number, userId: number, action: VoteAction): Promise<VoteCounts> {
     const t = TABLES[target];
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const item = await trx
         .selectFrom(t.items as 'posts')
         .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at'])

@@ -12,6 +12,7 @@ import { registerAccountRoutes } from './accounts/routes.js';
 import { registerSettingsRoutes } from './accounts/settings-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import { isDatabaseUnavailable } from './db/faults.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
 import { ForbiddenError, NotFoundError, type Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
@@ -53,6 +54,9 @@ export interface RouteDeps {
   origin(request: FastifyRequest): string;
   limits: RateLimits;
 }
+
+/** Retry-After on answers given while the database is unavailable: about a restart's length. */
+export const DATABASE_RETRY_AFTER_S = 5;
 
 export interface AppOptions {
   db: Db;
@@ -152,12 +156,23 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = error.statusCode ?? 500;
+    let message: string;
     if (error instanceof NotFoundError) status = 404;
     else if (error instanceof ForbiddenError) status = 403;
     else if (error.validation) status = 400;
-    // 4xx messages help the user; 5xx details stay in the log.
-    const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : error.message;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (isDatabaseUnavailable(error)) {
+      // Down, frozen, restarting or locked: say when to come back; the process stays up.
+      status = 503;
+      message = 'The forum cannot reach its database just now. Nothing was changed; please try again in a few seconds.';
+      reply.header('Retry-After', String(DATABASE_RETRY_AFTER_S));
+      request.log.warn({ err: error }, 'database unavailable');
+    } else if (status >= 500) {
+      // 4xx messages help the user; 5xx details stay in the log.
+      message = 'Something went wrong on our side. Please try again.';
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      message = error.message;
+    }
     if (wantsJson(request)) return reply.code(status).send({ error: message });
     return sendHtml(reply, errorPage(deps.view(request), status, message), status);
   });

@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'migrate': {
-      const db = openDatabase(config.databaseUrl);
+      const db = openDatabase(config.databaseUrl, config.database);
       const result = await migrateToLatest(db);
       await db.close();
       const applied = result.results?.map((r) => r.migrationName) ?? [];
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('Usage: charcha seed --demo');
         return 2;
       }
-      const db = openDatabase(config.databaseUrl);
+      const db = openDatabase(config.databaseUrl, config.database);
       await migrateToLatest(db);
       const result = await seedDemo(buildServices(db, config, Date.now, quietLogger));
       await db.close();

@@ -10,6 +10,12 @@ export interface Config {
   port: number;
   /** `sqlite:<file>` (default, embedded) or a `postgres://` URL. */
   databaseUrl: string;
+  /** Client-side database limits, so a down or frozen database costs a request seconds, not forever. */
+  database: {
+    connectTimeoutMs: number;
+    queryTimeoutMs: number;
+    sqliteBusyTimeoutMs: number;
+  };
   /** Signs the session-less CSRF token of the login/signup forms. */
   secretKey: string;
   /** Public origin (scheme://host[:port]); when unset, taken from the request. */
@@ -141,6 +147,11 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || 'localhost',
     port: int(env, 'PORT', 3000),
     databaseUrl,
+    database: {
+      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 1),
+      queryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 10_000, 1),
+      sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 2_000),
+    },
     secretKey: secretFrom(env, dataDir, isProduction),
     baseUrl,
     trustProxy: trustProxy(env),

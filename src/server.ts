@@ -6,9 +6,13 @@ import { migrateToLatest } from './db/migrate.js';
 
 /** Opens the database, brings its schema up to date, and listens. */
 export async function startServer(config: Config): Promise<{ app: FastifyInstance; db: Db }> {
-  const db = openDatabase(config.databaseUrl);
+  let app: FastifyInstance | undefined;
+  const db = openDatabase(config.databaseUrl, {
+    ...config.database,
+    onConnectionError: (err) => (app ? app.log.warn({ err }, 'database connection lost; dropped from the pool') : console.error('database connection lost:', err.message)),
+  });
   await migrateToLatest(db);
-  const app = await buildApp(config, { db });
+  app = await buildApp(config, { db });
   app.addHook('onClose', () => db.close());
   await app.listen({ host: config.host, port: config.port });
   return { app, db };

@@ -1,5 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/faults.js';
 import type { CurrentSession, SessionStore } from './sessions.js';
 
 declare module 'fastify' {
@@ -55,6 +56,10 @@ export function installSessions(app: FastifyInstance, store: SessionStore): void
       return;
     }
     request.session = session;
-    await store.touch(session);
+    // "Last seen" is a nicety: a database too busy to write it must not fail a page that only reads.
+    await store.touch(session).catch((error: unknown) => {
+      if (!isDatabaseUnavailable(error)) throw error;
+      request.log.warn({ err: error }, 'session last-seen not recorded');
+    });
   });
 }

@@ -10,10 +10,13 @@ import {
   type DatabaseConnection,
   type Driver,
   type LogEvent,
+  type PostgresPool,
+  type PostgresPoolClient,
   type SqliteDatabase as SqliteDialectDatabase,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { isDatabaseUnavailable } from './faults.js';
 import { recordQuery } from './query-stats.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -73,19 +76,80 @@ function logQuery(event: LogEvent): void {
   recordQuery(event.queryDurationMillis);
 }
 
-export function openDatabase(url: string): Db {
+/** Client-side limits: a frozen server enforces nothing itself. */
+export interface DatabaseOptions {
+  /** PostgreSQL: give up on getting a connection (from the pool or a new one) after this long. */
+  connectTimeoutMs: number;
+  /** PostgreSQL: give up waiting for a query's answer after this long. */
+  queryTimeoutMs: number;
+  /** SQLite: wait this long for another process's write lock. better-sqlite3 waits synchronously, blocking every request meanwhile. */
+  sqliteBusyTimeoutMs: number;
+  /** A connection failed while no query was running on it (server restart, failover, idle timeout): it is dropped, and this reports it. */
+  onConnectionError(error: Error): void;
+}
+
+export const DEFAULT_DATABASE_OPTIONS: DatabaseOptions = {
+  connectTimeoutMs: 5_000,
+  queryTimeoutMs: 10_000,
+  sqliteBusyTimeoutMs: 2_000,
+  onConnectionError: (error) => console.error('database connection lost:', error.message),
+};
+
+/**
+ * pg's pool with two repairs. A connection whose query timed out or failed
+ * for want of a server is destroyed on release rather than reused: a late
+ * answer to the abandoned query would otherwise reach the next one. And a
+ * checked-out connection that fails between queries (pg emits 'error' with
+ * no listener then, which would end the process) is marked the same way.
+ */
+function resilientPool(pool: pg.Pool, onConnectionError: (error: Error) => void): PostgresPool {
+  // Idle connections: the pool drops them; without a listener the error would end the process.
+  pool.on('error', onConnectionError);
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let broken = false;
+      const onError = (error: Error) => {
+        broken = true;
+        onConnectionError(error);
+      };
+      client.on('error', onError);
+      return {
+        query: ((text: string, values: unknown[]) =>
+          client.query(text, values).catch((error: unknown) => {
+            if (isDatabaseUnavailable(error)) broken = true;
+            throw error;
+          })) as unknown as PostgresPoolClient['query'],
+        release(destroy?: boolean) {
+          client.removeListener('error', onError);
+          client.release(destroy || broken);
+        },
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+export function openDatabase(url: string, given: Partial<DatabaseOptions> = {}): Db {
+  const options = { ...DEFAULT_DATABASE_OPTIONS, ...given };
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new SqliteDatabase(file);
+    const sqlite = new SqliteDatabase(file, { timeout: options.sqliteBusyTimeoutMs });
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
     const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), log: logQuery });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQuery });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    query_timeout: options.queryTimeoutMs,
+    // Notices a dead peer (a failover, a cut network) on idle connections too.
+    keepAlive: true,
+  });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: resilientPool(pool, options.onConnectionError) }), log: logQuery });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }

@@ -9,6 +9,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   413: 'Too large',
   429: 'Slow down',
+  503: 'Temporarily unavailable',
 };
 
 export function errorPage(ctx: ViewContext, status: number, message: string, extra?: SafeHtml): SafeHtml {

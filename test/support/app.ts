@@ -46,8 +46,8 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const db = database.open();
   const config = testConfig(database, env);
+  const db = database.open(config.database);
   const clock = new TestClock();
   const routes: RegisteredRoute[] = [];
   const onRoute = (route: RouteOptions) => {

@@ -2,7 +2,7 @@
 // directory, start on a free loopback port, remove everything afterwards.
 // PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -19,7 +19,24 @@ export interface Cluster {
   stop(): void;
 }
 
-export async function startCluster(bin: string): Promise<Cluster> {
+/** A cluster a fault test may stop, restart and freeze without disturbing other test files. */
+export interface ControllableCluster extends Cluster {
+  /** `pg_ctl restart -m fast`: connections are cut, committed data stays. */
+  restart(): void;
+  /** Stops the server (fast shutdown); `start()` brings it back on the same port. */
+  shutDown(): void;
+  start(): void;
+  /** SIGSTOP / SIGCONT to every process of the cluster: a frozen server answers nothing. */
+  freeze(): void;
+  thaw(): void;
+}
+
+export interface ClusterOptions {
+  /** Durable commits (synchronous_commit=on, fsync=on) for tests of what survives a restart. */
+  durable?: boolean;
+}
+
+export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<ControllableCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'charcha-pg-'));
   const dataDir = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -37,13 +54,23 @@ export async function startCluster(bin: string): Promise<Cluster> {
   };
   const port = await freePort();
   run('initdb', ['-D', dataDir, '--auth=trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  run('pg_ctl', [
-    '-D', dataDir, '-l', join(dir, 'log'), '-w', 'start',
-    // Durability is irrelevant for a throwaway cluster; speed is not.
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-  ]);
+  // Durability is irrelevant for the shared throwaway cluster; speed is not.
+  const durability = options.durable ? '-c fsync=on -c synchronous_commit=on' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=300`;
+  const pgCtl = (...args: string[]) => run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'log'), ...args]);
+  const signalAll = (signal: NodeJS.Signals) => {
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  };
+  pgCtl('-w', 'start', '-o', serverOptions);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: () => pgCtl('-w', '-m', 'fast', 'restart', '-o', serverOptions),
+    shutDown: () => pgCtl('-w', '-m', 'fast', 'stop'),
+    start: () => pgCtl('-w', 'start', '-o', serverOptions),
+    freeze: () => signalAll('SIGSTOP'),
+    thaw: () => signalAll('SIGCONT'),
     stop() {
       spawnSync(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop'], { cwd: dir, ...(asRoot ? { uid, gid } : {}) });
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/database.js';
+import { openDatabase, type DatabaseOptions, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 export type TestDbKind = 'sqlite' | 'postgres';
@@ -14,7 +14,7 @@ export interface TestDatabase {
   url: string;
   /** Scratch directory for this database's app (data dir, secret). */
   dir: string;
-  open(): Db;
+  open(options?: Partial<DatabaseOptions>): Db;
   drop(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url,
     dir,
-    open: () => openDatabase(url),
+    open: (options) => openDatabase(url, options),
     async drop() {
       await dropDb();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { Db, DialectName } from './database.js';
+import { isDatabaseUnavailable } from './faults.js';
 import * as forumCore from './migrations/001_forum_core.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -10,24 +11,56 @@ const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
 };
 
+/** How long a starting process waits for another one's migrations. */
+const SQLITE_LOCK_WAIT_MS = 120_000;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Brings the schema up to date, once, however many processes start together.
+ * PostgreSQL: Kysely's migrator holds an advisory lock and runs every step in
+ * one transaction. SQLite: the whole run is one `BEGIN IMMEDIATE` transaction
+ * (the database's write lock), so a second process waits, then finds the
+ * steps applied; a failed step rolls back everything.
+ */
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   const provider = {
-    async getMigrations(): Promise<Record<string, Migration>> {
-      return Object.fromEntries(
-        Object.entries(migrations).map(([name, m]) => [
-          name,
-          {
-            // Kysely wraps PostgreSQL migrations in a transaction but not
-            // SQLite ones: wrap those ourselves so a failed step leaves nothing half-done.
-            up: (kysely: Kysely<unknown>) =>
-              kysely.isTransaction ? m.up(kysely, db.dialect) : kysely.transaction().execute((trx) => m.up(trx, db.dialect)),
-          },
-        ]),
-      );
-    },
+    getMigrations: async (): Promise<Record<string, Migration>> =>
+      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (kysely: Kysely<unknown>) => m.up(kysely, db.dialect) }])),
   };
   const migrator = new Migrator({ db: db.kysely, provider });
-  const result = await migrator.migrateToLatest();
+  const result = db.dialect === 'sqlite' ? await underSqliteWriteLock(db.kysely, () => migrator.migrateToLatest()) : await migrator.migrateToLatest();
   if (result.error) throw result.error;
+  return result;
+}
+
+// SQLite has a single connection per Db, so raw BEGIN/COMMIT statements here
+// frame every query the migrator makes on it.
+async function underSqliteWriteLock<DB>(kysely: Kysely<DB>, run: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+  const { rows } = await sql<{ timeout: number }>`pragma busy_timeout`.execute(kysely);
+  const busyTimeout = rows[0]?.timeout ?? 0;
+  // Wait for the lock without blocking: better-sqlite3 would wait synchronously.
+  await sql`pragma busy_timeout = 0`.execute(kysely);
+  try {
+    for (const started = Date.now(); ; ) {
+      try {
+        await sql`begin immediate`.execute(kysely);
+        break;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() - started > SQLITE_LOCK_WAIT_MS) throw error;
+        await pause(50);
+      }
+    }
+  } finally {
+    await sql`pragma busy_timeout = ${sql.lit(busyTimeout)}`.execute(kysely);
+  }
+  let result: MigrationResultSet;
+  try {
+    result = await run();
+  } catch (error) {
+    await sql`rollback`.execute(kysely);
+    throw error;
+  }
+  await sql.raw(result.error ? 'rollback' : 'commit').execute(kysely);
   return result;
 }

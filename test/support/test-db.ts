@@ -18,8 +18,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty, migrated database of the project's kind, used by one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A new database of the project's kind, used by one test file: migrated, unless asked for a bare one. */
+export async function createTestDatabase(options = { migrate: true }): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'charcha-test-'));
   let url: string;
   let dropDb = async () => {};
@@ -48,9 +48,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } else {
     url = `sqlite:${join(dir, 'test.db')}`;
   }
-  const db = openDatabase(url);
-  await migrateToLatest(db);
-  await db.close();
+  if (options.migrate) {
+    const db = openDatabase(url);
+    await migrateToLatest(db);
+    await db.close();
+  }
   return {
     url,
     dir,

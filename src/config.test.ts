@@ -13,3 +13,13 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'maybe' })).toThrow(ConfigError);
   });
 });
+
+describe('database limits', () => {
+  it('default to a 5 s connect and 10 s query timeout on PostgreSQL and a 2 s busy wait on SQLite', () => {
+    expect(loadConfig({ ...base }).database).toEqual({ connectTimeoutMs: 5_000, queryTimeoutMs: 10_000, sqliteBusyTimeoutMs: 2_000 });
+    const tuned = loadConfig({ ...base, DB_CONNECT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '3000', SQLITE_BUSY_TIMEOUT_MS: '0' });
+    expect(tuned.database).toEqual({ connectTimeoutMs: 1_000, queryTimeoutMs: 3_000, sqliteBusyTimeoutMs: 0 });
+    expect(() => loadConfig({ ...base, DB_QUERY_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, DB_CONNECT_TIMEOUT_MS: '5s' })).toThrow(ConfigError);
+  });
+});

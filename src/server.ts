@@ -6,13 +6,12 @@ import { migrateToLatest } from './db/migrate.js';
 
 /** Opens the database, brings its schema up to date, and listens. */
 export async function startServer(config: Config): Promise<{ app: FastifyInstance; db: Db }> {
-  let app: FastifyInstance | undefined;
-  const db = openDatabase(config.databaseUrl, {
-    ...config.database,
-    onConnectionError: (err) => (app ? app.log.warn({ err }, 'database connection lost; dropped from the pool') : console.error('database connection lost:', err.message)),
-  });
+  // A lost connection is reported on stderr until the app's logger exists.
+  const report = { connectionLost: (err: Error) => console.error('database connection lost:', err.message) };
+  const db = openDatabase(config.databaseUrl, { ...config.database, onConnectionError: (err) => report.connectionLost(err) });
   await migrateToLatest(db);
-  app = await buildApp(config, { db });
+  const app = await buildApp(config, { db });
+  report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
   app.addHook('onClose', () => db.close());
   await app.listen({ host: config.host, port: config.port });
   return { app, db };

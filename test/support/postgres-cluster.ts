@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL cluster for the test run: initdb into a temporary
 // directory, start on a free loopback port, remove everything afterwards.
 // PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +22,10 @@ export interface Cluster {
 /** A cluster a fault test may stop, restart and freeze without disturbing other test files. */
 export interface ControllableCluster extends Cluster {
   /** `pg_ctl restart -m fast`: connections are cut, committed data stays. */
-  restart(): void;
+  restart(): Promise<void>;
   /** Stops the server (fast shutdown); `start()` brings it back on the same port. */
-  shutDown(): void;
-  start(): void;
+  shutDown(): Promise<void>;
+  start(): Promise<void>;
   /** SIGSTOP / SIGCONT to every process of the cluster: a frozen server answers nothing. */
   freeze(): void;
   thaw(): void;
@@ -57,13 +57,19 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
   // Durability is irrelevant for the shared throwaway cluster; speed is not.
   const durability = options.durable ? '-c fsync=on -c synchronous_commit=on' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=300`;
-  const pgCtl = (...args: string[]) => run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'log'), ...args]);
+  // Asynchronous, so the test's own clients keep sending requests while the server goes down and up.
+  const pgCtl = (...args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(dir, 'log'), ...args], { cwd: dir, stdio: 'ignore', ...(asRoot ? { uid, gid } : {}) });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl ${args.join(' ')} exited with ${code}`))));
+    });
   const signalAll = (signal: NodeJS.Signals) => {
     const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
     for (const pid of [postmaster, ...children]) process.kill(pid, signal);
   };
-  pgCtl('-w', 'start', '-o', serverOptions);
+  await pgCtl('-w', 'start', '-o', serverOptions);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => pgCtl('-w', '-m', 'fast', 'restart', '-o', serverOptions),

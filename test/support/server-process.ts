@@ -5,6 +5,10 @@ import { once } from 'node:events';
 
 export interface ServerProcess {
   origin: string;
+  /** Whether the process has ended (crashed, or stopped). */
+  exited(): boolean;
+  /** What the process printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +34,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   return {
     origin,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -59,10 +65,16 @@ export class HttpClient {
   }
 
   async get(origin: string, path: string): Promise<string> {
-    const body = await (await this.request(origin, path, {})).text();
+    return (await this.load(origin, path)).body;
+  }
+
+  /** A page with its status, remembering its form token. */
+  async load(origin: string, path: string): Promise<{ status: number; body: string; headers: Headers }> {
+    const response = await this.request(origin, path, {});
+    const body = await response.text();
     const token = /name="_csrf" value="([^"]*)"/.exec(body);
     if (token?.[1]) this.csrf = token[1];
-    return body;
+    return { status: response.status, body, headers: response.headers };
   }
 
   async post(origin: string, path: string, fields: Record<string, string>): Promise<Response> {

@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { isDatabaseUnavailable } from './db/faults.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
-import { ForbiddenError, NotFoundError, type Clock } from './errors.js';
+import { DependencyUnavailableError, ForbiddenError, NotFoundError, type Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { registerEmbedRoutes } from './forum/embed.js';
@@ -55,8 +55,8 @@ export interface RouteDeps {
   limits: RateLimits;
 }
 
-/** Retry-After on answers given while the database is unavailable: about a restart's length. */
-export const DATABASE_RETRY_AFTER_S = 5;
+/** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 export interface AppOptions {
   db: Db;
@@ -160,12 +160,12 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     if (error instanceof NotFoundError) status = 404;
     else if (error instanceof ForbiddenError) status = 403;
     else if (error.validation) status = 400;
-    if (isDatabaseUnavailable(error)) {
-      // Down, frozen, restarting or locked: say when to come back; the process stays up.
+    if (isDatabaseUnavailable(error) || error instanceof DependencyUnavailableError) {
+      // The database or Redis is down, frozen, restarting or locked: say when to come back; the process stays up.
       status = 503;
-      message = 'The forum cannot reach its database just now. Nothing was changed; please try again in a few seconds.';
-      reply.header('Retry-After', String(DATABASE_RETRY_AFTER_S));
-      request.log.warn({ err: error }, 'database unavailable');
+      message = 'Part of the forum is not answering just now. Nothing was changed; please try again in a few seconds.';
+      reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+      request.log.warn({ err: error }, 'a dependency is unavailable');
     } else if (status >= 500) {
       // 4xx messages help the user; 5xx details stay in the log.
       message = 'Something went wrong on our side. Please try again.';

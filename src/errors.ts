@@ -21,4 +21,15 @@ export class ForbiddenError extends Error {
   override name = 'ForbiddenError';
 }
 
+/** A service we depend on (the rate-limit store, a provider) cannot answer just now: worth trying again later. */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable`, options);
+  }
+}
+
 export type Clock = () => number;

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.js';
 import type { Hit, LimitRule, LimitStore } from './limit-store.js';
 
 // afterHit() of limit-store.ts, run inside Redis so that hits arriving at the
@@ -39,7 +40,7 @@ export interface RedisLimitStoreOptions {
 
 /**
  * Limits shared by every app process that uses the same Redis. Connects on
- * first use. A request that finds Redis down fails (500) rather than going
+ * first use. A request that finds Redis down fails (503) rather than going
  * unlimited.
  */
 export class RedisLimitStore implements LimitStore {
@@ -59,17 +60,26 @@ export class RedisLimitStore implements LimitStore {
 
   async hit(key: string, rule: LimitRule, now: number): Promise<Hit> {
     const lock = rule.lock ?? { baseMs: 0, maxMs: 0 };
-    const reply = (await this.redis.eval(HIT, 1, key, now, rule.limit, rule.windowMs, lock.baseMs, lock.maxMs)) as [number, number, number];
+    const reply = (await this.#command(() => this.redis.eval(HIT, 1, key, now, rule.limit, rule.windowMs, lock.baseMs, lock.maxMs))) as [number, number, number];
     const [admitted, count, blockedUntil] = reply;
     return { admitted: admitted === 1, count, blockedUntil };
   }
 
   async undoHit(key: string): Promise<void> {
-    await this.redis.eval(UNDO_HIT, 1, key);
+    await this.#command(() => this.redis.eval(UNDO_HIT, 1, key));
   }
 
   async clear(key: string): Promise<void> {
-    await this.redis.del(key);
+    await this.#command(() => this.redis.del(key));
+  }
+
+  /** Redis's failures, told as what they mean to a caller: the store is away for now. */
+  async #command<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new DependencyUnavailableError('the rate-limit store (Redis)', { cause: error });
+    }
   }
 
   async close(): Promise<void> {

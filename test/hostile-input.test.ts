@@ -150,9 +150,10 @@ describe('hostile or odd input', () => {
   });
 
   describe('errors the framework raises before any route', () => {
-    it('an undecodable URL: our page for browsers, JSON for scripts', async () => {
+    it('an undecodable or overlong URL: our page for browsers, JSON for scripts', async () => {
       expectOurs(await t().app.inject({ url: '/discuss/%E0%A4%A/', headers: html }), 400);
       expectOurs(await t().app.inject({ url: '/discuss/%E0%A4%A/', headers: json }), 400, 'json');
+      expectOurs(await t().app.inject({ url: `/profile/${'a'.repeat(150)}/`, headers: html }), 414);
     });
 
     it('a body too large, of an unsupported type, or badly encoded', async () => {

@@ -19,7 +19,7 @@ function refusal(status: number, message: string): Error & { statusCode: number 
 // A host name (letters, digits, "-", "_", dots) or a bracketed IPv6 address, and an optional port.
 const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
 
-export function validHost(host: string | undefined): boolean {
+function validHost(host: string | undefined): boolean {
   const match = host ? HOST.exec(host) : null;
   if (!match || Number(match[1] ?? 0) > 65_535) return false;
   try {

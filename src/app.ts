@@ -93,6 +93,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     // Charcha's URLs end in a slash; the other spelling answers the same.
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown fields are an error, not silently dropped: the schema is the allow-list.
+    // (Only a page's unknown query parameters are dropped, earlier: security/input-rules.ts.)
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 64 * 1024,
     ...httpServerOptions(config.http),

@@ -23,7 +23,10 @@ import { VoteService } from './forum/votes.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
-import { answerFrameworkError, cspNonce, installSecurityHeaders } from './security/headers.js';
+import { edgeErrorAnswers } from './security/edge-errors.js';
+import { cspNonce, installSecurityHeaders } from './security/headers.js';
+import { httpServerOptions } from './security/http-limits.js';
+import { installInputRules } from './security/input-rules.js';
 import { installHttpsRedirect } from './security/https.js';
 import { logRouteOutcomes } from './security/route-audit-log.js';
 import { MemoryLimitStore } from './security/memory-limit-store.js';
@@ -94,11 +97,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     // Charcha's URLs end in a slash; the other spelling answers the same.
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown fields are an error, not silently dropped: the schema is the allow-list.
+    // (Only a page's unknown query parameters are dropped, earlier: security/input-rules.ts.)
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 64 * 1024,
-    // Answers to undecodable URLs, which no hook sees: they need the security headers too.
-    frameworkErrors: answerFrameworkError,
+    ...httpServerOptions(config.http),
+    // Undecodable URLs and requests Node's parser refuses: no hook sees them, yet they get our page and headers.
+    ...edgeErrorAnswers({ assets, now }),
   });
+  app.server.maxConnections = config.http.maxConnections;
+  installInputRules(app);
   const services = buildServices(options.db, config, now, app.log);
   // Rate limits: shared through Redis when several app processes run, else this process's own.
   const limitStore = config.redisUrl

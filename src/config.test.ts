@@ -23,3 +23,21 @@ describe('database limits', () => {
     expect(() => loadConfig({ ...base, DB_CONNECT_TIMEOUT_MS: '5s' })).toThrow(ConfigError);
   });
 });
+
+describe('HTTP limits', () => {
+  it('default to values for serving the internet directly, and take positive milliseconds', () => {
+    expect(loadConfig({ ...base }).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 60_000,
+      maxConnections: 1_000,
+    });
+    expect(loadConfig({ ...base, HTTP_REQUEST_TIMEOUT_MS: '60000', MAX_CONNECTIONS: '5000' }).http).toMatchObject({ requestTimeoutMs: 60_000, maxConnections: 5_000 });
+    // 0 would mean "no limit" to Node: not a value these settings take.
+    for (const name of ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'HTTP_IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS']) {
+      for (const bad of ['0', '-1', '1.5', 'soon']) expect(() => loadConfig({ ...base, [name]: bad }), `${name}=${bad}`).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+  });
+});

@@ -44,6 +44,21 @@ export interface Config {
   redisUrl: string | undefined;
   /** Multiplies every rate-limit allowance; 1 in production, large for a scanner's audit run. */
   rateLimitScale: number;
+  /** What the HTTP server allows each connection (docs/operations.md, "Timeouts and limits"). */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** From connecting (or the previous answer) until the last request header arrives. */
+  headersTimeoutMs: number;
+  /** From connecting until the whole request, body included, has arrived. */
+  requestTimeoutMs: number;
+  /** How long an idle kept-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way this long is closed (a client that stopped reading). */
+  idleTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +150,19 @@ function redisUrl(env: Env): string | undefined {
   return url;
 }
 
+function httpLimits(env: Env): HttpLimits {
+  const limits = {
+    headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1),
+    keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1),
+    idleTimeoutMs: int(env, 'HTTP_IDLE_TIMEOUT_MS', 60_000, 1),
+    maxConnections: int(env, 'MAX_CONNECTIONS', 1_000, 1),
+  };
+  // Node refuses this pair (the headers are part of the request).
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  return limits;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -167,5 +195,6 @@ export function loadConfig(env: Env = process.env): Config {
     sms: smsConfig(env),
     redisUrl: redisUrl(env),
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
+    http: httpLimits(env),
   };
 }

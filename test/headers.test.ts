@@ -1,7 +1,8 @@
 // Security headers on every response: a request to each route the app
 // registers (collected as Fastify registers them, so a new route is covered
 // without anyone remembering to add it), as a visitor and as a member, plus the
-// answers no route gives: 404s, bad URLs, refused bodies, CSRF refusals.
+// answers no route gives: 404s, bad URLs, refused bodies, CSRF refusals, and
+// the edge rules' refusals (test/hostile-input.test.ts covers what only a real socket can send).
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -73,6 +74,12 @@ async function frameworkAnswers(app: FastifyInstance, { headers, origin, member 
     'HTML 404': { method: 'GET', url: '/no-such-page', headers },
     'JSON 404': { method: 'GET', url: '/api/no-such-thing', headers: { ...headers, accept: 'application/json' } },
     'malformed URL': { method: 'GET', url: '/discuss/%E0%A4%A/', headers },
+    'malformed URL, JSON': { method: 'GET', url: '/discuss/%E0%A4%A/', headers: { ...headers, accept: 'application/json' } },
+    'invalid Host': { method: 'POST', url: '/login', payload: '', headers: { ...form, host: '[' } },
+    'NUL byte in the URL': { method: 'GET', url: '/profile/%00/', headers },
+    'NUL byte in a field': { method: 'POST', url: '/logout', payload: 'x=%00', headers: { ...form, cookie: member } },
+    'compressed body': { method: 'POST', url: '/login', payload: 'x', headers: { ...form, 'content-encoding': 'gzip' } },
+    'id spelt otherwise': { method: 'GET', url: '/discuss/0x1/', headers },
     'cross-site form post (CSRF)': { method: 'POST', url: '/logout', payload: '', headers: { ...form, origin: 'https://evil.example', cookie: member } },
     'unsupported body type': { method: 'POST', url: '/login', payload: 'x', headers: { ...form, 'content-type': 'application/xml' } },
     'body too large': { method: 'POST', url: '/login', payload: `username=${'x'.repeat(70_000)}`, headers: form },
@@ -80,7 +87,7 @@ async function frameworkAnswers(app: FastifyInstance, { headers, origin, member 
   const answers: Answer[] = [];
   for (const [label, request] of Object.entries(requests)) {
     const response = await app.inject(request);
-    answers.push({ label: `${label} → ${response.statusCode}`, response, embeddable: false, proxyBlind: label === 'malformed URL' });
+    answers.push({ label: `${label} → ${response.statusCode}`, response, embeddable: false, proxyBlind: label.startsWith('malformed URL') });
   }
   return answers;
 }

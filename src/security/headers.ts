@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_FRAMING, framingPolicies } from './framing.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_FRAMING, framingPolicies, type FramingHeaders } from './framing.js';
 
 // Our own scripts and styles come from our origin; anything inline needs this
 // answer's nonce (never 'unsafe-inline'). Who may frame a page is the route's rule.
@@ -19,10 +19,15 @@ const nonces = new WeakMap<FastifyRequest, string>();
 export function cspNonce(request: FastifyRequest): string {
   let nonce = nonces.get(request);
   if (!nonce) {
-    nonce = randomBytes(16).toString('base64');
+    nonce = freshNonce();
     nonces.set(request, nonce);
   }
   return nonce;
+}
+
+/** A nonce for an answer without a request object (a connection refused by Node's parser). */
+export function freshNonce(): string {
+  return randomBytes(16).toString('base64');
 }
 
 // A year, and for subdomains too: a forum on HTTPS has no reason to go back.
@@ -33,6 +38,18 @@ export interface SecurityHeaderOptions {
   embedOrigins: readonly string[];
 }
 
+/** The headers every answer carries, whoever produced it: CSP with its nonce, framing, sniffing, referrer, opener. */
+export function securityHeaders(nonce: string, rule: FramingHeaders): Record<string, string> {
+  const source = `'nonce-${nonce}'`;
+  return {
+    'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; script-src 'self' ${source}; style-src 'self' ${source}; frame-ancestors ${rule.frameAncestors}`,
+    ...(rule.xFrameOptions ? { 'X-Frame-Options': rule.xFrameOptions } : {}),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  };
+}
+
 function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest, reply: FastifyReply) => void {
   const framing = framingPolicies(options.embedOrigins);
   return (request, reply) => {
@@ -40,12 +57,7 @@ function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest,
     // come from the error handler, with the site's chrome, and are never framed.
     const declared = request.routeOptions.config.framing ?? DEFAULT_FRAMING;
     const rule = framing[reply.statusCode < 400 ? declared : DEFAULT_FRAMING];
-    const nonce = `'nonce-${cspNonce(request)}'`;
-    reply.header('Content-Security-Policy', `${CONTENT_SECURITY_POLICY}; script-src 'self' ${nonce}; style-src 'self' ${nonce}; frame-ancestors ${rule.frameAncestors}`);
-    if (rule.xFrameOptions) reply.header('X-Frame-Options', rule.xFrameOptions);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    reply.headers(securityHeaders(cspNonce(request), rule));
     // request.protocol believes X-Forwarded-Proto only with TRUST_PROXY; browsers ignore HSTS over HTTP anyway.
     if (request.protocol === 'https') reply.header('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     // Signed-in pages are personal; visitors' pages may be cached (they set no cookie).
@@ -64,14 +76,5 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
   app.addHook('onSend', async (request, reply) => setHeaders(request, reply));
 }
 
-const setHeadersWithoutEmbeds = headerSetter({ embedOrigins: [] });
-
-/**
- * Fastify's `frameworkErrors` option. A URL the router cannot decode is
- * refused before any hook runs (no onSend), so this answer sets the headers itself.
- */
-export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  reply.code(error.statusCode ?? 400);
-  setHeadersWithoutEmbeds(request, reply);
-  void reply.send({ error: error.message });
-}
+/** For answers no hook sees (src/security/edge-errors.ts): never framed. */
+export const setHeadersOutsideRoutes = headerSetter({ embedOrigins: [] });

@@ -14,16 +14,32 @@ export function wantsJson(request: FastifyRequest): boolean {
   return page === -1 || json < page;
 }
 
+// Any origin will do: it only lets URL resolve a path, and is never sent.
+const PLACEHOLDER_ORIGIN = 'http://site.invalid';
+
 /**
- * A same-site path to go back to, or the fallback. Only paths on this site:
- * "//evil.example", "/\\evil.example" and absolute URLs are refused.
+ * A path on this site, as URL spells it: percent-encoded, so it fits a
+ * Location header whatever the characters (a header holds Latin-1 only).
+ * Anything that would leave the site is refused: absolute URLs, "//evil",
+ * "/\\evil", and paths that only resolve to "//evil" ("/.//evil").
  */
-export function safeNext(next: unknown, fallback = '/'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  // Control characters (a newline in a Location header, a tab browsers strip) are never legitimate here.
+function sitePath(target: string): string | undefined {
+  // Control characters (a newline in a header, a tab browsers strip) are never legitimate here.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(next)) return fallback;
-  return next;
+  if (!target.startsWith('/') || /[\u0000-\u001f\u007f]/.test(target)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(target, PLACEHOLDER_ORIGIN);
+  } catch {
+    return undefined;
+  }
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === PLACEHOLDER_ORIGIN && !path.startsWith('//') ? path : undefined;
+}
+
+/** A same-site path to go back to (see sitePath), or the fallback. */
+export function safeNext(next: unknown, fallback = '/'): string {
+  return (typeof next === 'string' && sitePath(next)) || fallback;
 }
 
 /** The path of a same-origin Referer, for sending a plain form post back where it came from. */
@@ -32,7 +48,7 @@ export function refererPath(request: FastifyRequest, ownOrigin: string): string 
   if (!referer) return undefined;
   try {
     const url = new URL(referer);
-    return url.origin === ownOrigin ? url.pathname + url.search : undefined;
+    return url.origin === ownOrigin ? sitePath(url.pathname + url.search) : undefined;
   } catch {
     return undefined;
   }

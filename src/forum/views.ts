@@ -185,7 +185,7 @@ export function commentFormPage(
   return page(ctx, {
     title: o.heading,
     body: html`<h1>${o.heading}</h1>
-${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p>${trustedHtml(o.context.text_html)}</blockquote>` : ''}
+${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p><div class="text">${trustedHtml(o.context.text_html)}</div></blockquote>` : ''}
 ${commentForm(ctx, o.action, { text: o.text, errors: o.errors, label: 'Your comment', submit: o.submit })}
 ${o.deleteAction ? html`<form method="post" action="${o.deleteAction}" class="danger">${csrfField(ctx)}<button type="submit">Delete this comment</button></form>` : ''}`,
   });

@@ -56,9 +56,10 @@ async function main(argv: string[]): Promise<number> {
       }
       const db = openDatabase(config.databaseUrl);
       await migrateToLatest(db);
-      const result = await seedDemo(buildServices(db, config, Date.now, quietLogger));
+      const result = await seedDemo((now) => buildServices(db, config, now, quietLogger));
       await db.close();
-      console.log(`demo data added; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
+      const what = result.added ? 'demo data added' : 'demo data is already there, nothing added';
+      console.log(`${what}; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
       return 0;
     }
     case 'rerender': {

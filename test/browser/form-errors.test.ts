@@ -1,5 +1,6 @@
 // A form sent back with errors, as a person sees it: the summary first, its
 // links leading to the fields, the fields at fault visibly marked.
+// SHOTS_DIR=/some/dir saves a screenshot of each case there.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
@@ -8,15 +9,22 @@ import { PASSWORD, seedDiscussion } from '../support/discussion-fixture.js';
 describe.skipIf(!chromiumInstalled())('form errors in Chromium', () => {
   const env = useBrowserApp(seedDiscussion);
 
-  describe.each([1280, 390])('%i px wide', (width) => {
+  describe.each([
+    [1280, 'light'],
+    [390, 'light'],
+    [1280, 'dark'],
+    [390, 'dark'],
+  ] as const)('%i px wide, %s', (width, colorScheme) => {
     let page: Page;
     beforeAll(async () => {
-      const context = await newContext(env(), { viewport: { width, height: 800 } });
+      const context = await newContext(env(), { viewport: { width, height: 800 }, colorScheme });
       page = await signIn(context, env().data.asha.username, PASSWORD);
       await page.goto('/start-discussion/');
       await page.getByLabel('Title').fill('A title worth keeping');
       await page.getByLabel('URL').fill('ftp://example.org/file');
       await submitWith(page, page.getByRole('button', { name: 'Submit' }));
+      const dir = process.env.SHOTS_DIR;
+      if (dir) await page.screenshot({ path: `${dir}/form-errors-${width}-${colorScheme}.png`, fullPage: true });
     });
     afterAll(async () => {
       await page?.context().close();

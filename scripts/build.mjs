@@ -30,9 +30,13 @@ function emit(name, ext, contents) {
   return `/static/${file}`;
 }
 
+const icon = (file) => readFileSync(`src/web/static/icons/${file}`);
 const manifest = {
   js: emit('app', 'js', client.outputFiles[0].contents),
   css: emit('style', 'css', css.outputFiles[0].contents),
+  favicon: emit('favicon', 'ico', icon('favicon.ico')),
+  iconSvg: emit('icon', 'svg', icon('icon.svg')),
+  appleTouchIcon: emit('apple-touch-icon', 'png', icon('apple-touch-icon.png')),
 };
 writeFileSync(`${out}/manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
 writeFileSync(`${out}/robots.txt`, readFileSync('src/web/static/robots.txt'));

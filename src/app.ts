@@ -138,6 +138,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     maxAge: '365d',
     index: false,
   });
+  // Browsers and feed readers ask for /favicon.ico whatever a page links; it is not fingerprinted, so cached a day.
+  app.get('/favicon.ico', { config: { session: false } }, (_request, reply) =>
+    reply.sendFile(assets.favicon.slice('/static/'.length), { immutable: false, maxAge: '1d' }),
+  );
 
   const presession = new PresessionTokens(config.secretKey);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `charcha serve | migrate | seed --demo | sms send …`
+// `charcha serve | migrate | seed --demo | rerender | sms send …`
 import { parseArgs } from 'node:util';
 import { buildServices } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
+import { rerenderAll } from './forum/rerender.js';
 import { startServer } from './server.js';
 import { runSmsCli } from './sms/cli.js';
 
@@ -15,6 +16,8 @@ Commands:
   serve          migrate the database, then serve HTTP (HOST, PORT)
   migrate        bring the database schema up to date
   seed --demo    fill the database with demo users, discussions and a long thread
+  rerender       render every post and comment's Markdown again (after an upgrade
+                 that changes how Markdown is rendered)
   sms send --to NUMBER --message TEXT [--priority high]
                  send one SMS with the configured providers
 
@@ -53,9 +56,17 @@ async function main(argv: string[]): Promise<number> {
       }
       const db = openDatabase(config.databaseUrl, config.database);
       await migrateToLatest(db);
-      const result = await seedDemo(buildServices(db, config, Date.now, quietLogger));
+      const result = await seedDemo((now) => buildServices(db, config, now, quietLogger));
       await db.close();
-      console.log(`demo data added; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
+      const what = result.added ? 'demo data added' : 'demo data is already there, nothing added';
+      console.log(`${what}; users ${result.users.join(', ')} (password "${DEMO_PASSWORD}"); long thread at /discuss/${result.longThreadId}/`);
+      return 0;
+    }
+    case 'rerender': {
+      const db = openDatabase(config.databaseUrl);
+      const { posts, comments } = await rerenderAll(db);
+      await db.close();
+      console.log(`rerendered posts: ${posts.checked} checked, ${posts.changed} rewritten; comments: ${comments.checked} checked, ${comments.changed} rewritten`);
       return 0;
     }
     case 'sms':

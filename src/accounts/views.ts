@@ -27,7 +27,7 @@ export function loginPage(ctx: ViewContext, o: { username?: string; error?: stri
   return page(ctx, {
     title: 'Log in',
     body: html`<h1>Log in</h1>
-${o.error ? html`<div class="error-summary" role="alert"><p>${o.error}</p></div>` : ''}
+${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error}</p></div>` : ''}
 <form method="post" action="/login">${csrfField(ctx)}<input type="hidden" name="next" value="${o.next}">
 ${field({ label: 'Username', name: 'username', value: o.username, required: true, maxlength: 30, autocomplete: 'username' })}
 ${field({ label: 'Password', name: 'password', type: 'password', required: true, autocomplete: 'current-password' })}

@@ -112,7 +112,7 @@ ${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a 
 }
 
 export function commentForm(ctx: ViewContext, action: string, o: { text?: string | undefined; errors?: FieldErrors | undefined; label: string; submit: string }): SafeHtml {
-  return html`<form method="post" action="${action}" class="comment-form">${csrfField(ctx)}
+  return html`${formErrorSummary(o.errors)}<form method="post" action="${action}" class="comment-form">${csrfField(ctx)}
 ${field({ label: o.label, name: 'text', value: o.text, error: o.errors?.text, multiline: true, required: true, maxlength: TEXT_MAX, hint: 'Markdown: *italic*, **bold**, [link](https://…), `code`.' })}
 <button type="submit">${o.submit}</button></form>`;
 }
@@ -150,7 +150,6 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
 ${view.totalComments > 1 ? sortLinks : ''}
-${formErrorSummary(view.commentForm?.errors)}
 ${commentTree(ctx, view)}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}
@@ -186,8 +185,7 @@ export function commentFormPage(
   return page(ctx, {
     title: o.heading,
     body: html`<h1>${o.heading}</h1>
-${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p>${trustedHtml(o.context.text_html)}</blockquote>` : ''}
-${formErrorSummary(o.errors)}
+${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p><div class="text">${trustedHtml(o.context.text_html)}</div></blockquote>` : ''}
 ${commentForm(ctx, o.action, { text: o.text, errors: o.errors, label: 'Your comment', submit: o.submit })}
 ${o.deleteAction ? html`<form method="post" action="${o.deleteAction}" class="danger">${csrfField(ctx)}<button type="submit">Delete this comment</button></form>` : ''}`,
   });

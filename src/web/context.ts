@@ -17,4 +17,8 @@ export interface ViewContext {
 export interface Assets {
   css: string;
   js: string;
+  /** Icons: the .ico (also answered at /favicon.ico), the SVG mark, the 180 px PNG for iOS. */
+  favicon: string;
+  iconSvg: string;
+  appleTouchIcon: string;
 }

@@ -21,9 +21,12 @@ interface FieldOptions {
   autofocus?: boolean;
 }
 
-/** A labelled input or textarea with its error message tied to it for screen readers. */
+/** The id of a form field's control: the error summary links to it. */
+const fieldId = (name: string): string => `f-${name}`;
+
+/** A labelled input or textarea with its error message (above it, tied to it for screen readers). */
 export function field(o: FieldOptions): SafeHtml {
-  const id = `f-${o.name}`;
+  const id = fieldId(o.name);
   const described = [o.error ? `${id}-error` : '', o.hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
   const common = html`id="${id}" name="${o.name}"${o.required ? html` required` : ''}${o.maxlength ? html` maxlength="${o.maxlength}"` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.autofocus ? html` autofocus` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? html` aria-invalid="true"` : ''}`;
   const control = o.multiline
@@ -31,11 +34,13 @@ export function field(o: FieldOptions): SafeHtml {
     : html`<input ${common} type="${o.type ?? 'text'}" value="${o.value ?? ''}">`;
   return html`<div class="field">
 <label for="${id}">${o.label}</label>${o.hint ? html`<small id="${id}-hint">${o.hint}</small>` : ''}
-${control}${o.error ? html`<p class="error" id="${id}-error">${o.error}</p>` : ''}
+${o.error ? html`<p class="error" id="${id}-error">${o.error}</p>` : ''}${control}
 </div>`;
 }
 
+/** Goes above its form: every problem, each a link to the field at fault. */
 export function formErrorSummary(errors: FieldErrors | undefined): SafeHtml {
-  if (!errors || Object.keys(errors).length === 0) return html``;
-  return html`<div class="error-summary" role="alert"><p>Please fix the following:</p><ul>${Object.values(errors).map((m) => html`<li>${m}</li>`)}</ul></div>`;
+  const entries = Object.entries(errors ?? {});
+  if (entries.length === 0) return html``;
+  return html`<div class="error-summary" role="alert"><p class="error-summary-title">There is a problem</p><ul>${entries.map(([name, message]) => html`<li><a href="#${fieldId(name)}">${message}</a></li>`)}</ul></div>`;
 }

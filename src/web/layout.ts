@@ -35,6 +35,9 @@ function documentShell(ctx: Pick<ViewContext, 'assets'>, title: string, head: Ht
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Charcha</title>
 <link rel="stylesheet" href="${ctx.assets.css}">
+<link rel="icon" href="${ctx.assets.favicon}" sizes="32x32">
+<link rel="icon" href="${ctx.assets.iconSvg}" type="image/svg+xml">
+<link rel="apple-touch-icon" href="${ctx.assets.appleTouchIcon}">
 ${head}
 </head>
 ${body}

@@ -25,6 +25,7 @@ const PAGES: AuditedPage[] = [
   { name: 'front page', roles: ['visitor', 'member'], open: visit(() => '/') },
   { name: 'newest', roles: ['visitor', 'member'], open: visit(() => '/new') },
   { name: 'discussion with a comment tree', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.post.id}/`) },
+  { name: 'discussion with rendered Markdown (headings, table, image link, code)', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.markdownPost.id}/`) },
   { name: 'profile', roles: ['visitor', 'member'], open: visit((f) => `/profile/${f.asha.username}/`) },
   { name: 'embedded discussion', roles: ['visitor'], open: visit((f) => `/embed/discuss/${f.post.id}/`) },
   { name: 'not found', roles: ['visitor', 'member'], open: visit(() => '/no-such-page', 404) },
@@ -49,6 +50,27 @@ const PAGES: AuditedPage[] = [
       await page.goto('/start-discussion/');
       await page.getByLabel('Title').fill('A title, but neither link nor text');
       await submitWith(page, page.getByRole('button', { name: 'Submit' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  {
+    name: 'a comment re-rendered with errors',
+    roles: ['member'],
+    open: async (page, f) => {
+      await page.goto(`/comments/${f.question.id}/reply/`);
+      await page.getByLabel('Your comment').fill('   ');
+      await submitWith(page, page.getByRole('button', { name: 'Reply' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  {
+    name: 'change password re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/password/');
+      await page.getByLabel('Current password').fill('not the password');
+      await page.getByLabel('New password').fill('another-long-password');
+      await submitWith(page, page.getByRole('button', { name: 'Change password' }));
       await page.getByRole('alert').waitFor();
     },
   },

@@ -1,11 +1,13 @@
 import type { Services } from '../../src/app.js';
+import { MARKDOWN_SAMPLE } from './markdown-sample.js';
 
 export const PASSWORD = 'correct-horse-battery';
 
 /**
  * Two members and a discussion with what a thread page has to show: replies
  * three levels deep, votes either way, and a deleted comment with a live reply.
- * Asha wrote the discussion; Ben has not voted on anything of hers.
+ * Asha wrote the discussion; Ben has not voted on anything of hers. Ben's
+ * `markdownPost` shows rendered Markdown (headings, table, image, code).
  */
 export async function seedDiscussion(services: Services) {
   const { accounts, posts, comments, votes } = services;
@@ -18,6 +20,8 @@ export async function seedDiscussion(services: Services) {
   if (!created.created) throw new Error('seedDiscussion: the discussion was not created');
   const post = created.post;
   await posts.create(ben.id, { title: 'Server-rendered pages, revisited', url: 'https://example.org/server-rendered' });
+  const markdown = await posts.create(ben.id, { title: 'Our numbers, in Markdown', text: MARKDOWN_SAMPLE });
+  if (!markdown.created) throw new Error('seedDiscussion: the Markdown discussion was not created');
 
   const add = async (authorId: number, text: string, parentId?: number) => (await comments.add({ postId: post.id, authorId, text, parentId })).comment;
   const question = await add(ben.id, 'Render on the server and send `<details>` for threads.');
@@ -29,7 +33,7 @@ export async function seedDiscussion(services: Services) {
   await votes.apply('comment', question.id, asha.id, 'upvote');
   await votes.apply('comment', nested.id, asha.id, 'downvote');
 
-  return { asha, ben, post, question, answer };
+  return { asha, ben, post, question, answer, markdownPost: markdown.post };
 }
 
 export type DiscussionFixture = Awaited<ReturnType<typeof seedDiscussion>>;

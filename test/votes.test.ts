@@ -78,7 +78,7 @@ describe('voting', () => {
     const page = await voter.get(`/discuss/${postId}/`);
     expect(page.body).toContain(`formaction="/api/comments/${commentId}/unvote" aria-label="Upvote" aria-pressed="true"`);
     const noReferer = await voter.post(`/api/comments/${commentId}/unvote`);
-    expect(noReferer.headers.location).toBe(`/comments/${commentId}/#c${commentId}`);
+    expect(noReferer.headers.location).toBe(`/discuss/${postId}/#c${commentId}`);
   });
 
   it('keeps counters equal to a recount after a burst of concurrent votes', async () => {

@@ -229,7 +229,13 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
         // Back where the reader was, scrolled to what they voted on (not the top of a long thread).
         const itemPage = target === 'post' ? discussionUrl(id) : `/comments/${id}/`;
         const back = safeNext(request.body.next, refererPath(request, deps.origin(request)) ?? itemPage);
-        return reply.redirect(back.includes('#') ? back : `${back}#${itemAnchor(target, id)}`, 303);
+        if (back.includes('#')) return reply.redirect(back, 303);
+        if (target === 'comment' && request.body.next === undefined) {
+          // Its new score may have moved it to another page of the thread: go where it is now, in the reader's order.
+          const sort = new URL(back, 'http://x').searchParams.get('sort') === 'old' ? 'old' : 'best';
+          return reply.redirect(await commentUrl(await comments.require(id), sort), 303);
+        }
+        return reply.redirect(`${back}#${itemAnchor(target, id)}`, 303);
       },
     );
   }

@@ -56,7 +56,7 @@ function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: 
   };
 }
 
-/** A meta line's items, each in a span, so the "·" before it (style.css) wraps with it; empty ones left out. */
+/** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */
 const joined = (items: (SafeHtml | string)[]) =>
   items.filter((item) => (typeof item === 'string' ? item : item.value) !== '').map((item) => html`<span>${item}</span>`);
 

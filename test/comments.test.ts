@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMENTS_PER_PAGE, DUPLICATE_COMMENT_WINDOW_MS } from '../src/forum/comments.js';
 import { MAX_DEPTH, MAX_SIBLINGS } from '../src/forum/wbs.js';
 import { useTestApp } from './support/app.js';
@@ -21,8 +21,8 @@ describe('comments', () => {
     expect(idsInPage(page.body)).toEqual([c1, c2, c4, c3]);
     expect(page.body).toContain('4 comments');
     expect((await t().services.posts.require(postId)).num_comments).toBe(4);
-    expect(page.body).toContain('(2 replies)'); // c1's summary
-    expect(page.body).toContain('(1 reply)'); // c2's
+    expect(page.body).toContain(', 2 replies</span></span></summary>'); // c1's fold toggle
+    expect(page.body).toContain(', 1 reply</span></span></summary>'); // c2's
     // Nested, collapsible without JavaScript.
     expect(page.body).toMatch(new RegExp(`<li id="c${c1}" class="comment"><details open>[\\s\\S]*<ol class="replies"><li id="c${c2}"`));
   });
@@ -111,12 +111,47 @@ describe('comments', () => {
     expect(page.body).toContain('[deleted]');
     expect(page.body).not.toContain('bob says');
     expect(page.body).toContain('alice replies');
+    // A deleted comment with no reply below it leaves nothing behind.
+    await alice.get(`/discuss/${postId}/`);
+    const leaf = await comment(alice, postId, 'alice thinks better of it');
+    expect((await alice.post(`/comments/${leaf}/delete/`)).statusCode).toBe(303);
+    const after = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` });
+    expect(idsInPage(after.body)).toEqual([parent, child]);
+    expect(after.body.match(/\[deleted\]/g)).toHaveLength(2); // the fold toggle's name and the header line
     const post = await t().services.posts.require(postId);
     expect(post.num_comments).toBe(1);
     await bob.get(`/discuss/${postId}/`);
     // Deleting again answers as the first time did and changes nothing.
     expect((await bob.post(`/comments/${parent}/delete/`)).statusCode).toBe(303);
     expect((await t().services.posts.require(postId)).num_comments).toBe(1);
+  });
+
+  it('ask before deleting: a link by the comment and on its edit page leads to a confirmation that posts', async () => {
+    const alice = await member(t().app);
+    const bob = await member(t().app);
+    const postId = await startDiscussion(alice);
+    await bob.get(`/discuss/${postId}/`);
+    const id = await comment(bob, postId, 'bob *may* regret this');
+    const confirm = `/comments/${id}/delete/`;
+    expect((await bob.get(`/discuss/${postId}/`)).body).toContain(`<a href="${confirm}">delete</a>`);
+    expect((await alice.get(`/discuss/${postId}/`)).body).not.toContain(`href="${confirm}"`);
+    const edit = await bob.get(`/comments/${id}/edit/`);
+    expect(edit.body).toContain(`<a href="${confirm}" class="danger">Delete this comment…</a>`);
+    expect(edit.body).not.toContain(`action="${confirm}"`); // no one-click delete any more
+
+    const page = await bob.get(confirm);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Delete this comment?</h1>');
+    expect(page.body).toContain('bob <em>may</em> regret this');
+    expect(page.body).toMatch(new RegExp(`<form method="post" action="${confirm}" class="confirm">.*<button type="submit" class="danger">Delete this comment</button> <a href="/comments/${id}/">Cancel</a>`));
+    expect((await alice.get(confirm)).statusCode).toBe(403);
+    const visitor = await t().app.inject({ method: 'GET', url: confirm });
+    expect(visitor.statusCode).toBe(303);
+    expect(visitor.headers.location).toBe(`/login?next=${encodeURIComponent(confirm)}`);
+
+    expect((await bob.post(confirm)).statusCode).toBe(303);
+    expect((await t().services.comments.require(id)).deleted_at).not.toBeNull();
+    expect((await bob.get(confirm)).statusCode).toBe(404);
   });
 
   it(`stop at ${MAX_DEPTH} levels: the deepest comment has no reply link and replies to it are refused`, async () => {
@@ -165,5 +200,48 @@ describe('comments', () => {
     const second = await t().app.inject({ method: 'GET', url: `/discuss/${created.post.id}/?page=2` });
     expect(idsInPage(second.body)).toHaveLength(20);
     expect(second.body).not.toContain('more comments');
+  });
+
+  describe('on later pages of a long thread', () => {
+    // 2 pages of top-level comments but one, then `last` (the last of page 2) and its reply, which opens page 3.
+    let postId = 0;
+    let last = 0;
+    let opener = 0;
+    let member3: Awaited<ReturnType<typeof member>>;
+    beforeAll(async () => {
+      const { services } = t();
+      member3 = await member(t().app);
+      const author = await services.accounts.signup({ username: `paged${Date.now()}`, password: 'a-long-enough-secret' });
+      const created = await services.posts.create(author.id, { title: 'Three pages', text: 'x' });
+      if (!created.created) throw new Error('not created');
+      postId = created.post.id;
+      let n = 0;
+      const add = async (parentId?: number) => (await services.comments.add({ postId, parentId, authorId: author.id, text: `comment ${++n}` })).comment.id;
+      for (let i = 0; i < 2 * COMMENTS_PER_PAGE - 1; i++) await add();
+      last = await add();
+      opener = await add(last);
+    }, 120_000);
+
+    it('send a permalink to the page that holds the comment, in either order', async () => {
+      const permalink = await t().app.inject({ method: 'GET', url: `/comments/${opener}/` });
+      expect(permalink.statusCode).toBe(302);
+      expect(permalink.headers.location).toBe(`/discuss/${postId}/?page=3#c${opener}`);
+      const old = await t().app.inject({ method: 'GET', url: `/comments/${last}/?sort=old` });
+      expect(old.headers.location).toBe(`/discuss/${postId}/?page=2&sort=old#c${last}`);
+      const third = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/?page=3` });
+      expect(idsInPage(third.body)[0]).toBe(opener);
+      // Its parent is on page 2: the "in reply to" link goes through the permalink, keeping the order.
+      expect(third.body).toContain(`<a href="/comments/${last}/">in reply to an earlier comment</a>`);
+      const thirdOld = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/?page=3&sort=old` });
+      expect(thirdOld.body).toContain(`<a href="/comments/${last}/?sort=old">in reply to an earlier comment</a>`);
+    });
+
+    it('land the writer of a new reply on its page', async () => {
+      await member3.get(`/discuss/${postId}/?page=3`);
+      const response = await member3.post(`/comments/${opener}/reply/`, { text: 'found it on page 3' });
+      expect(response.headers.location).toMatch(new RegExp(`^/discuss/${postId}/\\?page=3#c\\d+$`));
+      const edited = await member3.post(`/comments/${/#c(\d+)$/.exec(String(response.headers.location))![1]}/edit/`, { text: 'found it, edited' });
+      expect(edited.headers.location).toBe(response.headers.location);
+    });
   });
 });

@@ -133,7 +133,7 @@ function headerProblems({ label, response, embeddable, proxyBlind }: Answer, o: 
 /** The sweep must have met the kinds of answer the issue names, or it proves little. */
 function expectVariety(answers: Answer[]): void {
   const statuses = new Set(answers.map((a) => a.response.statusCode));
-  for (const status of [200, 301, 303, 400, 403, 404, 413, 415]) expect(statuses, `no ${status} among the answers`).toContain(status);
+  for (const status of [200, 302, 303, 400, 403, 404, 413, 415]) expect(statuses, `no ${status} among the answers`).toContain(status);
   expect(answers.some((a) => a.label.startsWith('GET /static/') && a.response.statusCode === 200), 'a static file').toBe(true);
   expect(answers.some((a) => String(a.response.headers['content-type']).startsWith('application/json')), 'a JSON answer').toBe(true);
 }

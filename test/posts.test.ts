@@ -87,6 +87,23 @@ describe('starting a discussion', () => {
     expect((await alice.get('/new')).body).not.toContain(`/discuss/${id}/`);
   });
 
+  it('asks before deleting a discussion, from a link on it and on its edit page', async () => {
+    const alice = await member(t().app);
+    const bob = await member(t().app);
+    const id = await startDiscussion(alice, { title: 'Soon gone', url: 'https://example.org/gone' });
+    const confirm = `/discuss/${id}/delete/`;
+    expect((await alice.get(`/discuss/${id}/`)).body).toContain(`<a href="${confirm}">delete</a>`);
+    expect((await bob.get(`/discuss/${id}/`)).body).not.toContain(`href="${confirm}"`);
+    expect((await alice.get(`/discuss/${id}/edit/`)).body).toContain(`<a href="${confirm}" class="danger">Delete this discussion…</a>`);
+    const page = await alice.get(confirm);
+    expect(page.body).toContain('<h1>Delete this discussion?</h1>');
+    expect(page.body).toContain('<strong>Soon gone</strong> <span class="domain">(example.org)</span>');
+    expect(page.body).toContain(`<form method="post" action="${confirm}" class="confirm">`);
+    expect((await bob.get(confirm)).statusCode).toBe(403);
+    expect((await alice.post(confirm)).statusCode).toBe(303);
+    expect((await alice.get(confirm)).statusCode).toBe(404);
+  });
+
   it('answers 404 pages for unknown or malformed ids', async () => {
     for (const url of ['/discuss/999999/', '/discuss/abc/', '/comments/999999/', '/profile/nobody-at-all/', '/no/such/page']) {
       const response = await t().app.inject({ method: 'GET', url });

@@ -47,6 +47,20 @@ describe('queries per page', () => {
     expect(await count(`/discuss/${bigThread}/?sort=old&page=2`)).toBe(big);
   });
 
+  it('find the page of a comment behind a permalink in 2 queries, on a 10- and a 1,000-comment thread alike', async () => {
+    const { db } = t();
+    const lastOf = async (postId: number) =>
+      (await db.kysely.selectFrom('comments').select('id').where('post_id', '=', postId).orderBy('id', 'desc').executeTakeFirstOrThrow()).id;
+    const count = async (id: number) => {
+      const response = await t().app.inject({ method: 'GET', url: `/comments/${id}/` });
+      expect(response.statusCode).toBe(302);
+      return queryCount(response);
+    };
+    const big = await count(await lastOf(bigThread));
+    expect(big).toBe(2); // the comment, then the thread's ordering columns
+    expect(await count(await lastOf(smallThread))).toBe(big);
+  });
+
   it(`add only the session lookup for a signed-in reader, and write "last seen" at most once a minute`, async () => {
     const reader = await member(t().app);
     await reader.fetchJson(`/api/posts/${bigThread}/upvote`);

@@ -69,13 +69,16 @@ describe('voting', () => {
     await voter.get(`/discuss/${postId}/`);
     const viaReferer = await voter.post(`/api/comments/${commentId}/upvote`, {}, { referer: `http://localhost/discuss/${postId}/?sort=old` });
     expect(viaReferer.statusCode).toBe(303);
-    expect(viaReferer.headers.location).toBe(`/discuss/${postId}/?sort=old`);
+    // Back to the item voted on, not to the top of a long thread.
+    expect(viaReferer.headers.location).toBe(`/discuss/${postId}/?sort=old#c${commentId}`);
     const viaNext = await voter.post(`/api/posts/${postId}/upvote`, { next: '/new' });
-    expect(viaNext.headers.location).toBe('/new');
+    expect(viaNext.headers.location).toBe(`/new#p${postId}`);
     const foreignReferer = await voter.post(`/api/posts/${postId}/unvote`, {}, { referer: 'https://evil.example/x' });
-    expect(foreignReferer.headers.location).toBe(`/discuss/${postId}/`);
+    expect(foreignReferer.headers.location).toBe(`/discuss/${postId}/#p${postId}`);
     const page = await voter.get(`/discuss/${postId}/`);
     expect(page.body).toContain(`formaction="/api/comments/${commentId}/unvote" aria-label="Upvote" aria-pressed="true"`);
+    const noReferer = await voter.post(`/api/comments/${commentId}/unvote`);
+    expect(noReferer.headers.location).toBe(`/discuss/${postId}/#c${commentId}`);
   });
 
   it('keeps counters equal to a recount after a burst of concurrent votes', async () => {

@@ -60,7 +60,7 @@ export function profilePage(
 ${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${plural(p.upvotes - p.downvotes, 'point')} · ${timeTag(p.created_at, ctx.now)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 <section aria-labelledby="comments-heading"><h2 id="comments-heading">Comments</h2>
-${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/discuss/${c.post_id}/#c${c.id}">${c.post_title}</a> · ${plural(c.upvotes - c.downvotes, 'point')} · ${timeTag(c.created_at, ctx.now)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
+${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/comments/${c.id}/">${c.post_title}</a> · ${plural(c.upvotes - c.downvotes, 'point')} · ${timeTag(c.created_at, ctx.now)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 ${pager(base, o.page, o.hasMore, { prev: '← newer', next: 'older →' })}`,
   });

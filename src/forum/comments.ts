@@ -186,14 +186,9 @@ export class CommentService {
    * ordering columns of every comment, then the full rows of this page's.
    */
   async threadPage(postId: number, sort: ThreadSort, page: number) {
-    const skeleton = await this.db
-      .selectFrom('comments')
-      .select(['id', 'parent_id', 'upvotes', 'downvotes'])
-      .where('post_id', '=', postId)
-      .orderBy('path')
-      .execute();
+    const skeleton = await this.orderedSkeleton(postId, sort);
     const start = (page - 1) * COMMENTS_PER_PAGE;
-    const ids = orderThread(skeleton, sort)
+    const ids = skeleton
       .slice(start, start + COMMENTS_PER_PAGE)
       .map((c) => c.id);
     const rows = ids.length === 0 ? [] : await this.db
@@ -219,6 +214,26 @@ export class CommentService {
       total: skeleton.length,
       hasMore: start + COMMENTS_PER_PAGE < skeleton.length,
     };
+  }
+
+  /**
+   * The thread page (1-based) that shows a comment in this order, in one
+   * query whatever the thread's size; 1 if the comment is not in the thread.
+   */
+  async pageOf(postId: number, commentId: number, sort: ThreadSort): Promise<number> {
+    const index = (await this.orderedSkeleton(postId, sort)).findIndex((c) => c.id === commentId);
+    return index < 0 ? 1 : Math.floor(index / COMMENTS_PER_PAGE) + 1;
+  }
+
+  /** The ordering columns of every comment of a discussion, in display order. */
+  private async orderedSkeleton(postId: number, sort: ThreadSort) {
+    const inPathOrder = await this.db
+      .selectFrom('comments')
+      .select(['id', 'parent_id', 'upvotes', 'downvotes'])
+      .where('post_id', '=', postId)
+      .orderBy('path')
+      .execute();
+    return orderThread(inPathOrder, sort);
   }
 
   /** A user's latest comments with their discussions' titles, newest first. */

@@ -8,7 +8,7 @@ import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
 import { VOTE_ACTIONS, type VoteTarget } from './votes.js';
-import { commentFormPage, discussionPage, postFormPage, postListPage } from './views.js';
+import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, itemAnchor, postFormPage, postListPage } from './views.js';
 
 // Generous caps here only bound the request; the services give the real limits as field messages.
 const PostBody = Type.Object(
@@ -21,6 +21,7 @@ const PostBody = Type.Object(
   { additionalProperties: false },
 );
 const CommentBody = Type.Object({ text: Type.String({ maxLength: 40_000 }), _csrf: CsrfField }, { additionalProperties: false });
+const SortQuery = Type.Object({ sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])) }, { additionalProperties: false });
 
 /** Field messages of a ValidationError; anything else is rethrown. */
 function fieldErrors(error: unknown): FieldErrors {
@@ -31,7 +32,13 @@ function fieldErrors(error: unknown): FieldErrors {
 export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { posts, comments, votes } = deps.services;
-  const discussionUrl = (postId: number, commentId?: number) => `/discuss/${postId}/${commentId ? `#c${commentId}` : ''}`;
+  const discussionUrl = (postId: number, o: { commentId?: number; page?: number; sort?: ThreadSort } = {}) => {
+    const query = [o.page && o.page > 1 ? `page=${o.page}` : '', o.sort === 'old' ? 'sort=old' : ''].filter(Boolean).join('&');
+    return `/discuss/${postId}/${query ? `?${query}` : ''}${o.commentId ? `#c${o.commentId}` : ''}`;
+  };
+  /** Where a comment shows: the page of its discussion that holds it (one query), scrolled to it. */
+  const commentUrl = async (c: { id: number; post_id: number }, sort: ThreadSort = 'best') =>
+    discussionUrl(c.post_id, { commentId: c.id, page: await comments.pageOf(c.post_id, c.id, sort), sort });
 
   for (const [path, order, heading, title] of [
     ['/', 'hot', 'Top discussions', 'Top'],
@@ -95,10 +102,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     {
       schema: {
         params: IdParams,
-        querystring: Type.Object(
-          { sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])), page: PageNumber },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object({ sort: SortQuery.properties.sort, page: PageNumber }, { additionalProperties: false }),
       },
     },
     async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
@@ -107,7 +111,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   app.post('/discuss/:id', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
       const { comment } = await comments.add({ postId: request.params.id, authorId: currentUser(request).id, text: request.body.text });
-      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+      return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       const page = await showDiscussion(request, request.params.id, 'best', 1, { text: request.body.text, errors: fieldErrors(error) });
       return sendHtml(reply, page, 400);
@@ -124,7 +128,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
         action: `${self}edit/`,
         values: { title: post.title, url: post.url ?? '', text: post.text },
         submit: 'Save',
-        deleteAction: `${self}delete/`,
+        deleteLink: `${self}delete/`,
       }),
     );
   });
@@ -136,20 +140,24 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
       return reply.redirect(self, 303);
     } catch (error) {
       const view = deps.view(request);
-      const page = postFormPage(view, { heading: 'Edit discussion', action: `${self}edit/`, values: request.body, errors: fieldErrors(error), submit: 'Save', deleteAction: `${self}delete/` });
+      const page = postFormPage(view, { heading: 'Edit discussion', action: `${self}edit/`, values: request.body, errors: fieldErrors(error), submit: 'Save', deleteLink: `${self}delete/` });
       return sendHtml(reply, page, 400);
     }
   });
+
+  app.get('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) =>
+    sendHtml(reply, deletePostPage(deps.view(request), await posts.requireOwn(request.params.id, currentUser(request).id))),
+  );
 
   app.post('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
     await posts.delete(request.params.id, currentUser(request).id);
     return reply.redirect(discussionUrl(request.params.id), 303);
   });
 
-  // Every comment's permalink.
-  app.get('/comments/:id', { schema: { params: IdParams } }, async (request, reply) => {
+  // Every comment's permalink. Not permanent: votes and new comments move a comment between pages.
+  app.get('/comments/:id', { schema: { params: IdParams, querystring: SortQuery } }, async (request, reply) => {
     const comment = await comments.require(request.params.id);
-    return reply.redirect(discussionUrl(comment.post_id, comment.id), 301);
+    return reply.redirect(await commentUrl(comment, request.query.sort), 302);
   });
 
   const replyPage = (request: FastifyRequest, parent: Awaited<ReturnType<typeof comments.require>>, text?: string, errors?: FieldErrors) =>
@@ -165,14 +173,14 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     const parent = await comments.require(request.params.id);
     try {
       const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, authorId: currentUser(request).id, text: request.body.text });
-      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+      return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       return sendHtml(reply, replyPage(request, parent, request.body.text, fieldErrors(error)), 400);
     }
   });
 
   const editCommentPage = (request: FastifyRequest, id: number, text: string, errors?: FieldErrors) =>
-    commentFormPage(deps.view(request), { heading: 'Edit comment', action: `/comments/${id}/edit/`, text, errors, submit: 'Save', deleteAction: `/comments/${id}/delete/` });
+    commentFormPage(deps.view(request), { heading: 'Edit comment', action: `/comments/${id}/edit/`, text, errors, submit: 'Save', deleteLink: `/comments/${id}/delete/` });
 
   app.get('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
     const comment = await comments.requireOwn(request.params.id, currentUser(request).id);
@@ -182,15 +190,20 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   app.post('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
       const comment = await comments.edit(request.params.id, currentUser(request).id, request.body.text);
-      return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+      return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       return sendHtml(reply, editCommentPage(request, request.params.id, request.body.text, fieldErrors(error)), 400);
     }
   });
 
+  app.get('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
+    const user = currentUser(request);
+    return sendHtml(reply, deleteCommentPage(deps.view(request), await comments.requireOwn(request.params.id, user.id), user.username));
+  });
+
   app.post('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
     const comment = await comments.delete(request.params.id, currentUser(request).id);
-    return reply.redirect(discussionUrl(comment.post_id, comment.id), 303);
+    return reply.redirect(await commentUrl(comment), 303);
   });
 
   for (const target of ['post', 'comment'] as const satisfies readonly VoteTarget[]) {
@@ -213,9 +226,16 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
           const { upvotes, downvotes, flags, score, myVote } = result;
           return reply.send({ upvotes, downvotes, flags, score, myVote });
         }
+        // Back where the reader was, scrolled to what they voted on (not the top of a long thread).
         const itemPage = target === 'post' ? discussionUrl(id) : `/comments/${id}/`;
         const back = safeNext(request.body.next, refererPath(request, deps.origin(request)) ?? itemPage);
-        return reply.redirect(back, 303);
+        if (back.includes('#')) return reply.redirect(back, 303);
+        if (target === 'comment' && request.body.next === undefined) {
+          // Its new score may have moved it to another page of the thread: go where it is now, in the reader's order.
+          const sort = new URL(back, 'http://x').searchParams.get('sort') === 'old' ? 'old' : 'best';
+          return reply.redirect(await commentUrl(await comments.require(id), sort), 303);
+        }
+        return reply.redirect(`${back}#${itemAnchor(target, id)}`, 303);
       },
     );
   }

@@ -20,38 +20,59 @@ interface Votable {
   downvotes: number;
 }
 
+/** The id tying an item's vote buttons (wherever they sit) to its form. */
+const voteFormId = (target: VoteTarget, id: number) => `v-${target === 'post' ? 'p' : 'c'}${id}`;
+
+/** A post's anchor on the pages that list or show it; comments have `c<id>`. */
+export const itemAnchor = (target: VoteTarget, id: number) => `${target === 'post' ? 'p' : 'c'}${id}`;
+
+function scoreTag(item: Votable): SafeHtml {
+  return html`<span class="score">${plural(item.upvotes - item.downvotes, 'point')}</span>`;
+}
+
+interface VoteButtons {
+  /** Up and down, side by side; a log-in link for visitors; empty for authors and read-only views. */
+  arrows: SafeHtml;
+  flag: SafeHtml;
+}
+
 /**
- * Up, down, flag and undo as one plain form (each button posts to its own
- * action), so it works without JavaScript; the client script turns the same
- * form into fetch calls. Anonymous readers get a link to log in instead;
- * authors, and read-only views (the embed), just the score.
+ * Up, down and flag (or undo) as plain form buttons, each posting to its own
+ * action, so voting works without JavaScript; the client script turns the
+ * same form into fetch calls. The buttons join an empty form by `form=`, so
+ * the arrows and the flag sit where they read best. Markup kept lean: a
+ * listing repeats this 30 times and must stay under 30 KB.
  */
-function voteControls(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined, readOnly = false): SafeHtml {
-  const score = item.upvotes - item.downvotes;
-  const scoreTag = html`<span class="score">${plural(score, 'point')}</span>`;
-  if (readOnly || ctx.user?.id === item.author_id) return html`<span class="votes">${scoreTag}</span>`;
-  if (!ctx.user) {
-    return html`<span class="votes"><a href="${loginLink(ctx)}" aria-label="Log in to vote">▲</a>${scoreTag}</span>`;
-  }
-  // Markup kept lean: a listing repeats this 30 times and must stay under 30 KB.
-  // Without JavaScript the server sends the browser back via Referer.
+function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined, readOnly = false): VoteButtons {
+  if (readOnly || ctx.user?.id === item.author_id) return { arrows: html``, flag: html`` };
+  if (!ctx.user) return { arrows: html`<div class="arrows"><a href="${loginLink(ctx)}" aria-label="Log in to vote">▲</a></div>`, flag: html`` };
   const direction = vote?.direction ?? 0;
   const flagged = vote?.flagged ?? false;
   const base = `/api/${target}s/${item.id}`;
-  return html`<form method="post" action="${base}/upvote" class="votes" data-vote>${csrfField(ctx)}<button formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button><button formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>${scoreTag}<button formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button></form>`;
+  const id = voteFormId(target, item.id);
+  return {
+    arrows: html`<div class="arrows"><form method="post" action="${base}/upvote" id="${id}" data-vote>${csrfField(ctx)}</form><button form="${id}" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button><button form="${id}" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button></div>`,
+    flag: html`<button form="${id}" formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button>`,
+  };
 }
+
+/** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */
+const joined = (items: (SafeHtml | string)[]) =>
+  items.filter((item) => (typeof item === 'string' ? item : item.value) !== '').map((item) => html`<span>${item}</span>`);
 
 export function postListPage(
   ctx: ViewContext,
   o: { heading: string; title: string; base: string; posts: PostListItem[]; votes: Map<number, ViewerVote>; page: number; hasMore: boolean },
 ): SafeHtml {
   const start = (o.page - 1) * 30;
-  const rows = o.posts.map(
-    (p) => html`<li><article>
+  const rows = o.posts.map((p) => {
+    const { arrows, flag } = voteButtons(ctx, 'post', p, o.votes.get(p.id));
+    const discuss = html`<a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a>`;
+    return html`<li id="${itemAnchor('post', p.id)}"><article class="item">${arrows}
 <h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<div class="meta">${voteControls(ctx, 'post', p, o.votes.get(p.id))} by <a href="/profile/${p.author}/">${p.author}</a> ${timeTag(p.created_at, ctx.now)} · <a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a></div>
-</article></li>`,
-  );
+<div class="meta">${joined([scoreTag(p), html`by <a href="/profile/${p.author}/">${p.author}</a>`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
+</article></li>`;
+  });
   return page(ctx, {
     title: o.title,
     body: html`<h1>${o.heading}</h1>
@@ -74,23 +95,36 @@ export interface DiscussionView {
   readOnly?: boolean;
 }
 
-function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView): SafeHtml {
-  const deleted = c.deleted_at !== null;
-  const own = ctx.user?.id === c.author_id;
+/** A comment's own part: one header line (author, points, age, permalink), its text, then what you can do with it. */
+function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, parentOffPage: boolean): SafeHtml {
   const readOnly = view.readOnly ?? false;
-  const actions = deleted || readOnly
-    ? ''
-    : html`<p class="actions">${c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : ''}${own ? html` <a href="/comments/${c.id}/edit/">edit</a>` : ''}</p>`;
   const permalink = `${readOnly ? `/discuss/${view.post.id}/` : ''}#c${c.id}`;
-  return html`<div class="meta">${deleted ? html`<span class="deleted">[deleted]</span>` : html`${voteControls(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly)} <a href="/profile/${c.author}/">${c.author}</a>`} ${timeTag(c.created_at, ctx.now)} <a href="${permalink}" aria-label="Permalink to ${deleted ? 'this' : `${c.author}’s`} comment">#</a></div>
-${deleted ? '' : html`<div class="text">${trustedHtml(c.text_html)}</div>`}
-${actions}`;
+  const context = parentOffPage
+    ? html`<p class="context"><a href="/comments/${c.parent_id}/${view.sort === 'old' ? '?sort=old' : ''}">in reply to an earlier comment</a></p>`
+    : '';
+  if (c.deleted_at !== null) return html`<div class="body">${context}<p class="meta"><span class="deleted">[deleted]</span></p></div>`;
+  const own = ctx.user?.id === c.author_id;
+  const { arrows, flag } = voteButtons(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly);
+  const reply = c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
+  const actions = readOnly
+    ? ''
+    : html`<div class="actions">${arrows}${reply}${flag}${own ? html`<a href="/comments/${c.id}/edit/">edit</a><a href="/comments/${c.id}/delete/">delete</a>` : ''}</div>`;
+  const meta = joined([
+    html`<a href="/profile/${c.author}/">${c.author}</a>`,
+    scoreTag(c),
+    timeTag(c.created_at, ctx.now),
+    html`<a href="${permalink}" aria-label="Permalink to ${c.author}’s comment">#</a>`,
+  ]);
+  return html`<div class="body">${context}<p class="meta">${meta}</p>
+<div class="text">${trustedHtml(c.text_html)}</div>
+${actions}</div>`;
 }
 
 /**
  * Nested <details> per comment, so any subtree collapses without JavaScript.
  * A page may start mid-thread (paged long threads): comments whose parent is
- * not on the page start a new nest, with a link up to their parent.
+ * not on the page start a new nest, with a link up to their parent. Deleted
+ * comments show only where replies hang below them.
  */
 export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const onPage = new Set(view.comments.map((c) => c.id));
@@ -103,10 +137,14 @@ export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
       else children.set(c.parent_id, [c]);
     } else roots.push(c);
   }
-  const render = (c: ThreadComment): SafeHtml => {
-    const replies = children.get(c.id) ?? [];
-    return html`<li id="c${c.id}" class="comment"><details open><summary>${c.deleted_at === null ? c.author : '[deleted]'}${replies.length ? html` <span class="count">(${plural(replies.length, 'reply', 'replies')})</span>` : ''}</summary>
-${c.parent_id !== null && !onPage.has(c.parent_id) ? html`<p class="context"><a href="/comments/${c.parent_id}/">in reply to an earlier comment</a></p>` : ''}${commentBody(ctx, c, view)}${replies.length ? html`<ol class="replies">${replies.map(render)}</ol>` : ''}</details></li>`;
+  const render = (c: ThreadComment): SafeHtml | '' => {
+    const replies = (children.get(c.id) ?? []).map(render).filter((r) => r !== '');
+    const deleted = c.deleted_at !== null;
+    if (deleted && replies.length === 0) return '';
+    // The summary is the fold toggle; the name in it is for when the comment is folded (and for screen readers).
+    const count = replies.length ? html`<span class="count">, ${plural(replies.length, 'reply', 'replies')}</span>` : '';
+    return html`<li id="c${c.id}" class="comment"><details open><summary><span class="who">${deleted ? '[deleted]' : c.author}${count}</span></summary>
+${commentBody(ctx, c, view, c.parent_id !== null && !onPage.has(c.parent_id))}${replies.length ? html`<ol class="replies">${replies}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;
 }
@@ -124,9 +162,19 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const { post } = view;
   const deleted = post.deleted_at !== null;
   const own = ctx.user?.id === post.author_id && !deleted;
-  return html`<article class="post">
+  const { arrows, flag } = deleted ? { arrows: html``, flag: html`` } : voteButtons(ctx, 'post', post, view.postVote, view.readOnly);
+  const meta = joined([
+    deleted ? '' : scoreTag(post),
+    html`by <a href="/profile/${post.author}/">${post.author}</a>`,
+    html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
+    plural(post.num_comments, 'comment'),
+    flag,
+    own ? html`<a href="/discuss/${post.id}/edit/">edit</a>` : '',
+    own ? html`<a href="/discuss/${post.id}/delete/">delete</a>` : '',
+  ]);
+  return html`<article class="post item" id="${itemAnchor('post', post.id)}">${arrows}
 <h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(post)}</h1>
-<div class="meta">${deleted ? '' : voteControls(ctx, 'post', post, view.postVote, view.readOnly)} by <a href="/profile/${post.author}/">${post.author}</a> ${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''} · ${plural(post.num_comments, 'comment')}${own ? html` · <a href="/discuss/${post.id}/edit/">edit</a>` : ''}</div>
+<div class="meta">${meta}</div>
 ${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
 </article>`;
 }
@@ -163,7 +211,7 @@ export interface PostFormValues {
   text?: string | undefined;
 }
 
-export function postFormPage(ctx: ViewContext, o: { heading: string; action: string; values: PostFormValues; errors?: FieldErrors | undefined; submit: string; deleteAction?: string }): SafeHtml {
+export function postFormPage(ctx: ViewContext, o: { heading: string; action: string; values: PostFormValues; errors?: FieldErrors | undefined; submit: string; /** The delete confirmation page, for what can be deleted. */ deleteLink?: string }): SafeHtml {
   return page(ctx, {
     title: o.heading,
     body: html`<h1>${o.heading}</h1>
@@ -174,19 +222,54 @@ ${field({ label: 'URL', name: 'url', type: 'url', value: o.values.url, error: o.
 ${field({ label: 'Text', name: 'text', value: o.values.text, error: o.errors?.text, multiline: true, maxlength: TEXT_MAX, hint: 'Optional if you give a URL. Markdown.' })}
 <button type="submit">${o.submit}</button>
 </form>
-${o.deleteAction ? html`<form method="post" action="${o.deleteAction}" class="danger">${csrfField(ctx)}<button type="submit">Delete this discussion</button></form>` : ''}`,
+${o.deleteLink ? html`<p class="danger-zone"><a href="${o.deleteLink}" class="danger">Delete this discussion…</a></p>` : ''}`,
   });
 }
 
 export function commentFormPage(
   ctx: ViewContext,
-  o: { heading: string; action: string; context?: ThreadComment; text?: string | undefined; errors?: FieldErrors | undefined; submit: string; deleteAction?: string },
+  o: { heading: string; action: string; context?: ThreadComment; text?: string | undefined; errors?: FieldErrors | undefined; submit: string; /** The delete confirmation page, for what can be deleted. */ deleteLink?: string },
 ): SafeHtml {
   return page(ctx, {
     title: o.heading,
     body: html`<h1>${o.heading}</h1>
 ${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p><div class="text">${trustedHtml(o.context.text_html)}</div></blockquote>` : ''}
 ${commentForm(ctx, o.action, { text: o.text, errors: o.errors, label: 'Your comment', submit: o.submit })}
-${o.deleteAction ? html`<form method="post" action="${o.deleteAction}" class="danger">${csrfField(ctx)}<button type="submit">Delete this comment</button></form>` : ''}`,
+${o.deleteLink ? html`<p class="danger-zone"><a href="${o.deleteLink}" class="danger">Delete this comment…</a></p>` : ''}`,
+  });
+}
+
+/**
+ * "Delete this …?": what would go, and one button that deletes. The edit
+ * page and the item's own links lead here, so nothing is deleted by one
+ * stray click, with or without JavaScript.
+ */
+export function deleteConfirmPage(ctx: ViewContext, o: { what: 'comment' | 'discussion'; action: string; cancel: string; quoted: SafeHtml; note: string }): SafeHtml {
+  return page(ctx, {
+    title: `Delete this ${o.what}?`,
+    body: html`<h1>Delete this ${o.what}?</h1>
+<blockquote class="quoted">${o.quoted}</blockquote>
+<p>${o.note}</p>
+<form method="post" action="${o.action}" class="confirm">${csrfField(ctx)}<button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></form>`,
+  });
+}
+
+export function deleteCommentPage(ctx: ViewContext, c: { id: number; post_id: number; text_html: string; created_at: number }, author: string): SafeHtml {
+  return deleteConfirmPage(ctx, {
+    what: 'comment',
+    action: `/comments/${c.id}/delete/`,
+    cancel: `/comments/${c.id}/`,
+    quoted: html`<p class="meta">${joined([html`<strong>${author}</strong>`, timeTag(c.created_at, ctx.now)])}</p>${trustedHtml(c.text_html)}`,
+    note: 'Its words go for good; replies to it stay, under “[deleted]”.',
+  });
+}
+
+export function deletePostPage(ctx: ViewContext, post: PostWithAuthor): SafeHtml {
+  return deleteConfirmPage(ctx, {
+    what: 'discussion',
+    action: `/discuss/${post.id}/delete/`,
+    cancel: `/discuss/${post.id}/`,
+    quoted: html`<p><strong>${post.title}</strong>${post.domain ? html` <span class="domain">(${post.domain})</span>` : ''}</p>${post.text_html ? trustedHtml(post.text_html) : ''}`,
+    note: `Its title, link and text go for good and it leaves the lists; its ${plural(post.num_comments, 'comment')} stay readable at its address.`,
   });
 }

@@ -77,6 +77,25 @@ const PAGES: AuditedPage[] = [
   { name: 'reply to a comment', roles: ['member'], open: visit((f) => `/comments/${f.question.id}/reply/`) },
   { name: 'edit a comment', roles: ['member'], open: visit((f) => `/comments/${f.answer.id}/edit/`) },
   { name: 'edit a discussion', roles: ['member'], open: visit((f) => `/discuss/${f.post.id}/edit/`) },
+  { name: 'delete a comment?', roles: ['member'], open: visit((f) => `/comments/${f.answer.id}/delete/`) },
+  { name: 'delete a discussion?', roles: ['member'], open: visit((f) => `/discuss/${f.post.id}/delete/`) },
+  {
+    name: 'a permalink landing, the comment highlighted',
+    roles: ['visitor', 'member'],
+    open: async (page, f) => {
+      await page.goto(`/comments/${f.deepest.id}/`);
+      expect(new URL(page.url()).hash).toBe(`#c${f.deepest.id}`);
+    },
+  },
+  {
+    name: 'a folded comment',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto(`/discuss/${f.post.id}/`);
+      await page.locator(`#c${f.question.id} > details > summary`).click();
+      expect(await page.locator(`#c${f.question.id} > details`).getAttribute('open')).toBeNull();
+    },
+  },
   { name: 'sessions settings', roles: ['member'], open: visit(() => '/settings/sessions/') },
   { name: 'password settings', roles: ['member'], open: visit(() => '/settings/password/') },
 ];

@@ -8,26 +8,30 @@ import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/dis
 interface VoteTarget {
   name: string;
   path(f: DiscussionFixture): string;
-  /** The item's own vote form. */
-  form(page: Page, f: DiscussionFixture): Locator;
+  /** Where the page should come back to after a vote without JavaScript. */
+  anchor(f: DiscussionFixture): string;
+  /** The item: its score and its vote buttons. */
+  item(page: Page, f: DiscussionFixture): Locator;
 }
 
 const TARGETS: VoteTarget[] = [
   {
     name: 'a post on the front page',
     path: () => '/',
-    form: (page, f) => page.getByRole('article').filter({ has: page.getByRole('link', { name: f.post.title, exact: true }) }).locator('form[data-vote]'),
+    anchor: (f) => `#p${f.post.id}`,
+    item: (page, f) => page.getByRole('article').filter({ has: page.getByRole('link', { name: f.post.title, exact: true }) }),
   },
   {
     name: 'a comment on its discussion page',
     path: (f) => `/discuss/${f.post.id}/`,
-    // The comment's form comes before those of its replies.
-    form: (page, f) => page.locator(`#c${f.answer.id}`).locator('form[data-vote]').first(),
+    anchor: (f) => `#c${f.answer.id}`,
+    // The comment's own part, without its replies.
+    item: (page, f) => page.locator(`#c${f.answer.id} > details > .body`),
   },
 ];
 
-const upvoteButton = (form: Locator) => form.getByRole('button', { name: 'Upvote' });
-const scoreText = (form: Locator) => form.getByText(/^-?\d+ points?$/);
+const upvoteButton = (item: Locator) => item.getByRole('button', { name: 'Upvote' });
+const scoreText = (item: Locator) => item.locator('.score');
 
 async function expectVote(form: Locator, score: string, pressed: boolean): Promise<void> {
   await expect.poll(() => scoreText(form).textContent(), { timeout: 5_000 }).toBe(score);
@@ -35,7 +39,7 @@ async function expectVote(form: Locator, score: string, pressed: boolean): Promi
 }
 
 type MarkedWindow = Window & { __marker?: number };
-type Upvote = (page: Page, form: Locator, path: string) => Promise<void>;
+type Upvote = (page: Page, form: Locator, path: string, anchor: string) => Promise<void>;
 
 /** With the client script: the page updates in place, so a marker set on the window survives. */
 const upvoteInPlace: Upvote = async (page, form) => {
@@ -48,10 +52,11 @@ const upvoteInPlace: Upvote = async (page, form) => {
   expect(await page.evaluate(() => (window as MarkedWindow).__marker), 'the page was reloaded').toBe(1);
 };
 
-/** Without it: the form posts, and the server sends the browser back to the page. */
-const upvoteByForm: Upvote = async (page, form, path) => {
+/** Without it: the form posts, and the server sends the browser back to the page, at the item. */
+const upvoteByForm: Upvote = async (page, form, path, anchor) => {
   await submitWith(page, upvoteButton(form));
   expect(new URL(page.url()).pathname).toBe(path);
+  expect(new URL(page.url()).hash).toBe(anchor);
 };
 
 describe.skipIf(!chromiumInstalled())('vote buttons in Chromium', () => {
@@ -73,16 +78,16 @@ describe.skipIf(!chromiumInstalled())('vote buttons in Chromium', () => {
     it.each(TARGETS)('upvotes $name, and a second click undoes it', async (target) => {
       const f = env().data;
       const path = target.path(f);
-      const form = target.form(page, f);
+      const form = target.item(page, f);
       await page.goto(path);
       await expectVote(form, '0 points', false);
 
-      await upvote(page, form, path);
+      await upvote(page, form, path, target.anchor(f));
       await expectVote(form, '1 point', true);
       await page.reload();
       await expectVote(form, '1 point', true);
 
-      await upvote(page, form, path);
+      await upvote(page, form, path, target.anchor(f));
       await expectVote(form, '0 points', false);
       await page.reload();
       await expectVote(form, '0 points', false);

@@ -1,11 +1,13 @@
 import type { Services } from '../../src/app.js';
+import { MAX_DEPTH } from '../../src/forum/wbs.js';
 import { MARKDOWN_SAMPLE } from './markdown-sample.js';
 
 export const PASSWORD = 'correct-horse-battery';
 
 /**
  * Two members and a discussion with what a thread page has to show: replies
- * three levels deep, votes either way, and a deleted comment with a live reply.
+ * three levels deep, a chain of replies to the deepest level (12), votes either
+ * way, a deleted comment with a live reply and one without replies.
  * Asha wrote the discussion; Ben has not voted on anything of hers. Ben's
  * `markdownPost` shows rendered Markdown (headings, table, image, code).
  */
@@ -30,10 +32,16 @@ export async function seedDiscussion(services: Services) {
   const retracted = await add(ben.id, 'A comment its author took back.');
   await add(asha.id, 'A reply that outlives its deleted parent.', retracted.id);
   await comments.delete(retracted.id, ben.id);
+  const regretted = await add(asha.id, 'Deleted before anyone replied.');
+  await comments.delete(regretted.id, asha.id);
+  let deepest = await add(asha.id, 'Level 1 of a long back-and-forth about indentation on phones.');
+  for (let depth = 2; depth <= MAX_DEPTH; depth++) {
+    deepest = await add(depth % 2 ? asha.id : ben.id, `Level ${depth}: deep threads must stay readable on a narrow screen, with room for the text.`, deepest.id);
+  }
   await votes.apply('comment', question.id, asha.id, 'upvote');
   await votes.apply('comment', nested.id, asha.id, 'downvote');
 
-  return { asha, ben, post, question, answer, markdownPost: markdown.post };
+  return { asha, ben, post, question, answer, regretted, deepest, markdownPost: markdown.post };
 }
 
 export type DiscussionFixture = Awaited<ReturnType<typeof seedDiscussion>>;

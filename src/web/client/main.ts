@@ -1,6 +1,8 @@
 // Progressive enhancement: vote forms post with fetch and update in place.
 // Without this script the same forms work as plain posts and redirects.
-// A vote form holds three buttons, in order: upvote, downvote, flag.
+// A vote form (form[data-vote]) owns its buttons through their form=
+// attribute, in document order: upvote, downvote, flag. The item's score is
+// the .score in the same post (article) or comment (.body).
 
 interface VoteResult {
   score: number;
@@ -13,9 +15,11 @@ function setButton(button: HTMLButtonElement | undefined, pressed: boolean, acti
   button.formAction = button.formAction.replace(/\/[a-z]+$/, `/${pressed ? undo : action}`);
 }
 
+const buttonsOf = (form: HTMLFormElement) => [...form.elements].filter((e): e is HTMLButtonElement => e instanceof HTMLButtonElement);
+
 function update(form: HTMLFormElement, result: VoteResult, flagged: boolean): void {
-  const [up, down, flag] = form.querySelectorAll('button');
-  const score = form.querySelector('.score');
+  const [up, down, flag] = buttonsOf(form);
+  const score = form.closest('article, .body')?.querySelector('.score');
   if (score) score.textContent = `${result.score} point${result.score === 1 ? '' : 's'}`;
   setButton(up, result.myVote === 'up', 'upvote', 'unvote');
   setButton(down, result.myVote === 'down', 'downvote', 'unvote');
@@ -44,7 +48,7 @@ document.addEventListener('submit', async (event) => {
       form.requestSubmit(button);
       return;
     }
-    const flagButton = form.querySelectorAll('button')[2];
+    const flagButton = buttonsOf(form)[2];
     const flagged = action === 'flag' || (action !== 'unflag' && flagButton?.getAttribute('aria-pressed') === 'true');
     update(form, (await response.json()) as VoteResult, flagged);
   } finally {

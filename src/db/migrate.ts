@@ -10,6 +10,11 @@ const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
 };
 
+/** Every migration this version knows, oldest first. */
+export function migrationNames(): string[] {
+  return Object.keys(migrations);
+}
+
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   const provider = {
     async getMigrations(): Promise<Record<string, Migration>> {

@@ -13,3 +13,13 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'maybe' })).toThrow(ConfigError);
   });
 });
+
+describe('LOG_FORMAT', () => {
+  it('is readable lines in development and JSON in production, unless chosen', () => {
+    expect(loadConfig({ ...base }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig({ ...base, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(() => loadConfig({ ...base, LOG_FORMAT: 'xml' })).toThrow(ConfigError);
+  });
+});

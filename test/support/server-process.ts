@@ -5,6 +5,8 @@ import { once } from 'node:events';
 
 export interface ServerProcess {
   origin: string;
+  /** What the server printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   return {
     origin,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

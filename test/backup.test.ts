@@ -3,9 +3,10 @@
 // it backs up; pg_dump and pg_restore for PostgreSQL.
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildServices } from '../src/app.js';
@@ -77,7 +78,7 @@ describe.skipIf(testDbKind !== 'sqlite')('charcha backup and restore (SQLite)', 
     await server.stop();
   });
 
-  it('refuses a file that is not a Charcha database, and an existing database without --replace', async () => {
+  it('refuses a file that is not a Charcha database, one from a newer version, and an existing database without --replace', async () => {
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, 'not a database at all, just text that is long enough to have a header'.repeat(10));
     const notSqlite = await charcha(['restore', junk, '--replace'], env);
@@ -89,6 +90,13 @@ describe.skipIf(testDbKind !== 'sqlite')('charcha backup and restore (SQLite)', 
     await db.kysely.schema.createTable('notes').addColumn('text', 'text').execute();
     await db.close();
     expect(await charcha(['restore', other, '--replace'], env)).toMatchObject({ code: 1, output: expect.stringContaining('not a Charcha one') });
+
+    const newer = join(dir, 'newer.db');
+    copyFileSync(backupFile(), newer);
+    const newerDb = openDatabase(`sqlite:${newer}`);
+    await sql`insert into kysely_migration (name, timestamp) values ('999_from_the_future', 'now')`.execute(newerDb.kysely);
+    await newerDb.close();
+    expect(await charcha(['restore', newer, '--replace'], env)).toMatchObject({ code: 1, output: expect.stringContaining('made by a newer Charcha (migrations 999_from_the_future)') });
 
     expect(await charcha(['restore', backupFile()], env)).toMatchObject({ code: 1, output: expect.stringContaining('run again with --replace') });
     expect(await titles(env.DATABASE_URL!)).toHaveLength(2);

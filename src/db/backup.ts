@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { migrationNames } from './migrate.js';
+import { migrations } from './migrate.js';
 
 /** The operator asked for something that cannot be done safely; the message says why and what to do. */
 export class BackupError extends Error {
@@ -119,7 +119,7 @@ function inspect(file: string): Contents {
     if (!['kysely_migration', 'users', 'posts', 'comments'].every((t) => tables.has(t))) {
       throw new BackupError(`${file} is an SQLite database but not a Charcha one (its tables: ${[...tables].join(', ') || 'none'})`);
     }
-    const known = new Set(migrationNames());
+    const known = new Set(Object.keys(migrations));
     const unknown = (db.prepare('select name from kysely_migration').pluck().all() as string[]).filter((n) => !known.has(n));
     if (unknown.length) throw new BackupError(`${file} was made by a newer Charcha (migrations ${unknown.join(', ')}); upgrade first`);
     const count = (table: string) => db.prepare(`select count(*) from ${table}`).pluck().get() as number;

@@ -2,7 +2,7 @@
 // SQLite's backup API (no sqlite3 tool needed), and a restore that checks the
 // file first, refuses while the forum has the database open, and keeps the
 // file it replaces. PostgreSQL has pg_dump and pg_restore for this.
-import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { migrations } from './migrate.js';
@@ -42,6 +42,7 @@ export function postgresRestoreAdvice(file: string): string {
 export async function backupSqlite(dbFile: string, target: string): Promise<Contents> {
   if (!existsSync(dbFile)) throw new BackupError(`there is no database at ${dbFile} (check DATABASE_URL / DATA_DIR)`);
   if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new name (e.g. with the date) or remove it first`);
+  if (!existsSync(dirname(target))) throw new BackupError(`there is no folder ${dirname(target)} to write ${basename(target)} into`);
   const partial = `${target}.partial`;
   // Read-write like the forum's own connections: a read-only one could not
   // tidy the write-ahead log away when it is the last to close.
@@ -82,6 +83,7 @@ export async function restoreSqlite(dbFile: string, source: string, options: { r
     throw new BackupError(`a database already exists at ${dbFile}; run again with --replace to put the backup in its place (the current file is kept beside it)`);
   }
   // Copy next to the target first, so the final step is a rename on one file system.
+  mkdirSync(dirname(dbFile), { recursive: true }); // a new machine's first restore
   const incoming = `${dbFile}.restoring`;
   rmSync(incoming, { force: true });
   const backup = new SqliteDatabase(source, { readonly: true, fileMustExist: true });

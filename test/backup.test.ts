@@ -40,7 +40,8 @@ async function titles(databaseUrl: string): Promise<string[]> {
   }
 }
 
-describe.skipIf(testDbKind !== 'sqlite')('charcha backup and restore (SQLite)', () => {
+// Each step starts a process (the server, the CLI): slow on a busy machine.
+describe.skipIf(testDbKind !== 'sqlite')('charcha backup and restore (SQLite)', { timeout: 120_000 }, () => {
   let dir: string;
   let env: Record<string, string>;
   let server: ServerProcess | undefined;
@@ -125,7 +126,7 @@ describe.skipIf(testDbKind !== 'sqlite')('charcha backup and restore (SQLite)', 
 
 const pgBin = findPostgresBin();
 
-describe.skipIf(testDbKind !== 'postgres' || !pgBin)('backup and restore with pg_dump and pg_restore (PostgreSQL)', () => {
+describe.skipIf(testDbKind !== 'postgres' || !pgBin)('backup and restore with pg_dump and pg_restore (PostgreSQL)', { timeout: 120_000 }, () => {
   let database: TestDatabase;
   let restoredUrl: string;
   const restoredName = `charcha_restored_${randomBytes(4).toString('hex')}`;

@@ -15,6 +15,7 @@ import type { Db } from './db/database.js';
 import { isDatabaseUnavailable } from './db/faults.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
 import { DependencyUnavailableError, ForbiddenError, NotFoundError, type Clock } from './errors.js';
+import { loggerOptions, OneLinePerRequest } from './logging.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { registerEmbedRoutes } from './forum/embed.js';
@@ -91,7 +92,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const assets = loadAssets();
 
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: loggerOptions(config),
+    logController: new OneLinePerRequest(),
     // A hop count trusts that many proxies in front (Fastify's types lack the number form).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Charcha's URLs end in a slash; the other spelling answers the same.

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `charcha serve | migrate | seed --demo | rerender | sms send …`
+// `charcha serve | migrate | seed --demo | rerender | backup | restore | sms send …`
 import { parseArgs } from 'node:util';
 import { buildServices } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { BackupError, backupSqlite, postgresBackupAdvice, postgresRestoreAdvice, restoreSqlite, sqliteFile, type Contents } from './db/backup.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
@@ -18,6 +19,10 @@ Commands:
   seed --demo    fill the database with demo users, discussions and a long thread
   rerender       render every post and comment's Markdown again (after an upgrade
                  that changes how Markdown is rendered)
+  backup FILE    copy the SQLite database to FILE while the forum runs
+  restore FILE [--replace]
+                 put a backup in place (forum stopped; --replace keeps the
+                 current database beside it as …before-restore-<time>)
   sms send --to NUMBER --message TEXT [--priority high]
                  send one SMS with the configured providers
 
@@ -63,10 +68,29 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rerender': {
-      const db = openDatabase(config.databaseUrl);
+      const db = openDatabase(config.databaseUrl, config.database);
       const { posts, comments } = await rerenderAll(db);
       await db.close();
       console.log(`rerendered posts: ${posts.checked} checked, ${posts.changed} rewritten; comments: ${comments.checked} checked, ${comments.changed} rewritten`);
+      return 0;
+    }
+    case 'backup': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+      const target = sqliteTarget(config.databaseUrl, positionals, 'charcha backup FILE', postgresBackupAdvice);
+      if (!target) return 2;
+      const contents = await backupSqlite(target.db, target.file);
+      console.log(`backed up ${target.db} to ${target.file} (${describe(contents)}; integrity ok)`);
+      console.log(`keep ${config.dataDir}/secret_key with it, unless SECRET_KEY is set`);
+      return 0;
+    }
+    case 'restore': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { replace: { type: 'boolean' } } });
+      const target = sqliteTarget(config.databaseUrl, positionals, 'charcha restore FILE [--replace]', postgresRestoreAdvice);
+      if (!target) return 2;
+      const result = await restoreSqlite(target.db, target.file, { replace: values.replace ?? false });
+      console.log(`restored ${target.file} to ${target.db} (${describe(result)})`);
+      if (result.keptAt) console.log(`the database it replaced is kept at ${result.keptAt}`);
+      console.log('start the forum again (it applies any newer migrations)');
       return 0;
     }
     case 'sms':
@@ -85,12 +109,33 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The FILE argument and the SQLite database file; undefined after saying why not (usage, or PostgreSQL's own tools). */
+function sqliteTarget(databaseUrl: string, positionals: string[], usage: string, postgresAdvice: (file: string) => string) {
+  const [file] = positionals;
+  if (positionals.length !== 1 || !file) {
+    console.error(`Usage: ${usage}`);
+    return undefined;
+  }
+  const db = sqliteFile(databaseUrl);
+  if (!db) {
+    console.error(postgresAdvice(file));
+    return undefined;
+  }
+  return { db, file };
+}
+
+function describe(contents: Contents): string {
+  return `${contents.users} users, ${contents.posts} posts, ${contents.comments} comments`;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+    else if (error instanceof BackupError) console.error(`Refused: ${error.message}`);
+    else console.error(error);
     process.exitCode = 1;
   },
 );

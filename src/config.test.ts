@@ -41,3 +41,13 @@ describe('HTTP limits', () => {
     expect(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/must not exceed HTTP_REQUEST_TIMEOUT_MS/);
   });
 });
+
+describe('LOG_FORMAT', () => {
+  it('is readable lines in development and JSON in production, unless chosen', () => {
+    expect(loadConfig({ ...base }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig({ ...base, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(() => loadConfig({ ...base, LOG_FORMAT: 'xml' })).toThrow(ConfigError);
+  });
+});

@@ -35,6 +35,8 @@ export interface Config {
   sessionMaxDays: number;
   /** Pino log level; "silent" in tests. */
   logLevel: string;
+  /** `json` (pino's lines, for collectors) or `pretty` (one readable line each, for a terminal). */
+  logFormat: 'json' | 'pretty';
   /** Serve static files with far-future caching (production build). */
   isProduction: boolean;
   dataDir: string;
@@ -81,6 +83,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${env[name]}"`);
 }
 
 function origin(url: string, name: string): string {
@@ -190,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 60 * 24 * 14, 1),
     sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 90, 1),
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, isProduction ? 'json' : 'pretty'),
     isProduction,
     dataDir,
     sms: smsConfig(env),

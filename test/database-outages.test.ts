@@ -51,6 +51,8 @@ describe.runIf(testDbKind === 'postgres')('PostgreSQL outages', () => {
       DATA_DIR: dataDir,
       SECRET_KEY: 'test-secret-key-that-is-long-enough-000',
       DEBUG_QUERIES: 'false',
+      // The load below posts faster than a person may.
+      RATE_LIMIT_SCALE: '1000',
       // Short client-side limits keep the frozen-server case quick; the defaults are 5 s and 10 s.
       DB_CONNECT_TIMEOUT_MS: '1000',
       DB_QUERY_TIMEOUT_MS: '2000',

@@ -7,7 +7,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 
 // Listed in code (not read from a folder) so the compiled build and the tests
 // run the same migrations without a file-system lookup.
-const migrations: Record<string, DialectMigration> = {
+export const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
 };
 

@@ -16,7 +16,7 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 // zxcvbn's list of the most common leaked passwords; shorter ones fail the length rule anyway.
 const commonPasswords = new Set(
-  (dictionary.passwords as string[]).filter((p) => p.length >= MIN_PASSWORD_LENGTH).map((p) => p.toLowerCase()),
+  dictionary.passwords.filter((p) => p.length >= MIN_PASSWORD_LENGTH).map((p) => p.toLowerCase()),
 );
 
 /** Why a password is refused, or null when it is acceptable. */

@@ -28,6 +28,7 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   };
   const migrator = new Migrator({ db: db.kysely, provider });
   const result = await migrator.migrateToLatest();
-  if (result.error) throw result.error;
+  // Kysely reports whatever a migration threw, not necessarily an Error.
+  if (result.error) throw result.error instanceof Error ? result.error : new Error('migration failed', { cause: result.error });
   return result;
 }

@@ -40,7 +40,7 @@ export interface StandInServer {
   fail(path: string, ...faults: Fault[]): void;
   /** Every request to `path` meets this fault until cleared with `undefined`. */
   failAlways(path: string, fault: Fault | undefined): void;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 async function startStandIn(answer: (request: RecordedRequest) => Answer): Promise<StandInServer> {

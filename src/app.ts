@@ -5,6 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
+import { PasswordHasher } from './accounts/passwords.js';
 import { AccountService } from './accounts/service.js';
 import { installSessions } from './accounts/session-hooks.js';
 import { SessionStore } from './accounts/sessions.js';
@@ -71,7 +72,7 @@ export interface AppOptions {
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   return {
-    accounts: new AccountService(db.kysely, now),
+    accounts: new AccountService(db.kysely, now, new PasswordHasher(config.passwordHashCost)),
     sessions: new SessionStore(db.kysely, now, {
       idleMs: config.sessionIdleMinutes * 60_000,
       maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,

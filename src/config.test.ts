@@ -51,3 +51,13 @@ describe('LOG_FORMAT', () => {
     expect(() => loadConfig({ ...base, LOG_FORMAT: 'xml' })).toThrow(ConfigError);
   });
 });
+
+describe('PASSWORD_HASH_COST', () => {
+  it('is standard by default; low is for tests and refused in production', () => {
+    expect(loadConfig({ ...base }).passwordHashCost).toBe('standard');
+    expect(loadConfig({ ...base, PASSWORD_HASH_COST: 'low' }).passwordHashCost).toBe('low');
+    expect(loadConfig({ ...base, NODE_ENV: 'production', PASSWORD_HASH_COST: 'standard' }).passwordHashCost).toBe('standard');
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', PASSWORD_HASH_COST: 'low' })).toThrow(/refused when NODE_ENV=production/);
+    expect(() => loadConfig({ ...base, PASSWORD_HASH_COST: 'cheap' })).toThrow(ConfigError);
+  });
+});

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { PasswordHashCost } from './accounts/passwords.js';
 import { readSmsConfig, SmsSettingsError, type SmsConfig } from './sms/index.js';
 
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Multiplies every rate-limit allowance; 1 in production, large for a scanner's audit run. */
   rateLimitScale: number;
+  /** Argon2id cost of new password hashes: `standard` (OWASP), or `low` for tests only. */
+  passwordHashCost: PasswordHashCost;
   /** What the HTTP server allows each connection (docs/operations.md, "Timeouts and limits"). */
   http: HttpLimits;
 }
@@ -172,6 +175,13 @@ function httpLimits(env: Env): HttpLimits {
   return limits;
 }
 
+function passwordHashCost(env: Env, isProduction: boolean): PasswordHashCost {
+  const raw = env.PASSWORD_HASH_COST || 'standard';
+  if (raw !== 'standard' && raw !== 'low') throw new ConfigError(`PASSWORD_HASH_COST must be standard or low, got "${raw}"`);
+  if (raw === 'low' && isProduction) throw new ConfigError('PASSWORD_HASH_COST=low is for tests: it is refused when NODE_ENV=production');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -206,5 +216,6 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: redisUrl(env),
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     http: httpLimits(env),
+    passwordHashCost: passwordHashCost(env, isProduction),
   };
 }

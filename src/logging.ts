@@ -49,7 +49,9 @@ export function readableLines(out: LineWriter, colour: boolean): LineWriter {
       const level = colour ? `\x1b[${code}m${name.padEnd(5)}\x1b[0m` : name.padEnd(5);
       const time = new Date(entry.time as number).toTimeString().slice(0, 8);
       const isRequest = entry.msg === 'request completed' || entry.msg === 'request errored';
-      const text = isRequest ? `${entry.method} ${entry.url} ${entry.statusCode} ${Number(entry.responseTime).toFixed(1)} ms` : String(entry.msg ?? '');
+      const text = isRequest
+        ? `${String(entry.method)} ${String(entry.url)} ${String(entry.statusCode)} ${Number(entry.responseTime).toFixed(1)} ms`
+        : typeof entry.msg === 'string' ? entry.msg : '';
       const fields = isRequest
         ? ''
         : Object.entries(entry)

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PasswordHasher } from '../src/accounts/passwords.js';
+import { AccountService } from '../src/accounts/service.js';
 import { useTestApp } from './support/app.js';
 import { BrowserSession } from './support/browser-session.js';
 
@@ -120,17 +122,26 @@ describe('login and logout', () => {
       expect(response.headers.location, next).toBe(expected);
     }
   });
+});
 
-  it('upgrades a hash made with weaker parameters at the next login', async () => {
+describe('passwords at the standard (production) cost', () => {
+  const t = useTestApp({ PASSWORD_HASH_COST: 'standard' });
+  const storedHash = async (username: string) =>
+    (await t().db.kysely.selectFrom('users').select('password_hash').where('username', '=', username).executeTakeFirstOrThrow()).password_hash;
+  const standard = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/;
+
+  it('hashes at OWASP cost on sign-up, and re-hashes a cheaper hash at the next login', async () => {
     const name = unique('Quinn');
     await new BrowserSession(t().app).signup(name);
-    const { hash } = await import('@node-rs/argon2');
-    const weak = await hash('correct-horse-battery', { memoryCost: 8192, timeCost: 1, parallelism: 1, algorithm: 2 });
-    await t().db.kysely.updateTable('users').set({ password_hash: weak }).where('username', '=', name).execute();
-    const browser = new BrowserSession(t().app);
-    expect((await browser.login(name)).statusCode).toBe(303);
-    const user = await t().db.kysely.selectFrom('users').select('password_hash').where('username', '=', name).executeTakeFirstOrThrow();
-    expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await storedHash(name)).toMatch(standard);
+
+    // A member whose hash was made at the low cost, as before the cost was raised.
+    const earlier = unique('Rosa');
+    await new AccountService(t().db.kysely, Date.now, new PasswordHasher('low')).signup({ username: earlier, password: 'correct-horse-battery' });
+    expect(await storedHash(earlier)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect((await new BrowserSession(t().app).login(earlier)).statusCode).toBe(303);
+    expect(await storedHash(earlier)).toMatch(standard);
+    expect((await new BrowserSession(t().app).login(earlier)).statusCode).toBe(303);
   });
 });
 

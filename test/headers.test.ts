@@ -3,7 +3,7 @@
 // without anyone remembering to add it), as a visitor and as a member, plus the
 // answers no route gives: 404s, bad URLs, refused bodies, CSRF refusals, and
 // the edge rules' refusals (test/hostile-input.test.ts covers what only a real socket can send).
-import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { startTestApp, stopTestApp, type RegisteredRoute, type TestApp } from './support/app.js';
@@ -56,7 +56,7 @@ async function everyRoute(app: FastifyInstance, routes: RegisteredRoute[], f: Di
     const unsafe = route.method !== 'GET' && route.method !== 'HEAD';
     for (const [who, cookie] of [['visitor', ''], ['member', client.member]] as const) {
       const response = await app.inject({
-        method: route.method as HTTPMethods,
+        method: route.method,
         url,
         ...(unsafe ? { payload: '' } : {}),
         headers: { ...client.headers, ...(unsafe ? form : {}), cookie },
@@ -123,7 +123,7 @@ function headerProblems({ label, response, embeddable, proxyBlind }: Answer, o: 
   check(h['x-frame-options'] === (framed ? undefined : 'DENY'), `X-Frame-Options is ${h['x-frame-options']}`);
   check(h['x-content-type-options'] === 'nosniff', 'no nosniff');
   check(h['referrer-policy'] === 'same-origin', `Referrer-Policy is ${h['referrer-policy']}`);
-  check(h['cross-origin-opener-policy'] === 'same-origin', `COOP is ${h['cross-origin-opener-policy']}`);
+  check(h['cross-origin-opener-policy'] === 'same-origin', `COOP is ${String(h['cross-origin-opener-policy'])}`);
   const hsts = h['strict-transport-security'];
   if (o.https && !proxyBlind) check(hsts === 'max-age=31536000; includeSubDomains', `HSTS is ${hsts}`);
   else check(hsts === undefined, `HSTS over plain HTTP: ${hsts}`);

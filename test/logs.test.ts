@@ -45,10 +45,11 @@ describe.skipIf(testDbKind !== 'sqlite')('request logs', { timeout: 120_000 }, (
   it('json: one JSON line per request, with method, URL, status and time', async () => {
     const entries = (await logLines('json')).map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = entries.filter((e) => 'url' in e).sort((a, b) => String(a.url).localeCompare(String(b.url)));
-    expect(requests).toEqual([
-      expect.objectContaining({ level: 30, msg: 'request completed', method: 'GET', url: '/new', statusCode: 200, responseTime: expect.any(Number) }),
-      expect.objectContaining({ level: 30, msg: 'request completed', method: 'GET', url: '/nope', statusCode: 404, responseTime: expect.any(Number) }),
+    expect(requests.map(({ level, msg, method, url, statusCode }) => ({ level, msg, method, url, statusCode }))).toEqual([
+      { level: 30, msg: 'request completed', method: 'GET', url: '/new', statusCode: 200 },
+      { level: 30, msg: 'request completed', method: 'GET', url: '/nope', statusCode: 404 },
     ]);
+    for (const request of requests) expect(typeof request.responseTime).toBe('number');
     expect(entries).toHaveLength(4);
   });
 });

@@ -24,7 +24,7 @@ describe('voting', () => {
       const vote = async (action: string) => {
         const response = await voter.fetchJson(`/api/${target}/${id}/${action}`);
         expect(response.statusCode, action).toBe(200);
-        return response.json();
+        return response.json<unknown>();
       };
       expect(await vote('upvote')).toEqual({ upvotes: 1, downvotes: 0, flags: 0, score: 1, myVote: 'up' });
       expect(await vote('upvote')).toEqual({ upvotes: 1, downvotes: 0, flags: 0, score: 1, myVote: 'up' });
@@ -46,7 +46,7 @@ describe('voting', () => {
       const id = target === 'posts' ? postId : commentId;
       const own = await author.fetchJson(`/api/${target}/${id}/upvote`);
       expect(own.statusCode).toBe(403);
-      expect(own.json()).toEqual({ error: expect.stringContaining('own') });
+      expect(own.json<{ error: string }>().error).toContain('own');
 
       const anonymous = await t().app.inject({ method: 'POST', url: `/api/${target}/${id}/upvote`, headers: { accept: 'application/json' } });
       expect(anonymous.statusCode).toBe(401);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, User } from '../db/schema.js';
 import { NotFoundError, ValidationError, type Clock } from '../errors.js';
-import { dummyPasswordHash, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
+import { passwordProblem, type PasswordHasher } from './passwords.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
 // A deliberately loose check: the only proof an address works is a mail that arrives.
@@ -17,6 +17,7 @@ export class AccountService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: Clock,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   async signup(input: SignupInput): Promise<User> {
@@ -32,7 +33,7 @@ export class AccountService {
     if (!errors.username && (await this.findByUsername(username))) errors.username = 'This username is taken.';
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.passwords.hash(input.password);
     try {
       return await this.db
         .insertInto('users')
@@ -50,12 +51,12 @@ export class AccountService {
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = await this.findByUsername(username.trim());
     if (!user) {
-      await verifyPassword(await dummyPasswordHash(), password);
+      await this.passwords.verify(await this.passwords.dummyHash(), password);
       return null;
     }
-    if (!(await verifyPassword(user.password_hash, password))) return null;
-    if (needsRehash(user.password_hash)) {
-      const upgraded = await hashPassword(password);
+    if (!(await this.passwords.verify(user.password_hash, password))) return null;
+    if (this.passwords.needsRehash(user.password_hash)) {
+      const upgraded = await this.passwords.hash(password);
       await this.db.updateTable('users').set({ password_hash: upgraded }).where('id', '=', user.id).execute();
     }
     return user;
@@ -64,12 +65,12 @@ export class AccountService {
   /** Needs the current password; the caller then signs out every other session. */
   async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
-    if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    if (!(await this.passwords.verify(user.password_hash, currentPassword))) {
       throw new ValidationError({ current_password: 'That is not your current password.' });
     }
     const problem = passwordProblem(newPassword, user.username);
     if (problem) throw new ValidationError({ new_password: problem });
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
     await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
   }
 

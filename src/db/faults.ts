@@ -7,7 +7,7 @@ interface DriverError {
   message?: unknown;
 }
 
-const asDriverError = (error: unknown): DriverError => (typeof error === 'object' && error !== null ? (error as DriverError) : {});
+const asDriverError = (error: unknown): DriverError => (typeof error === 'object' && error !== null ? error : {});
 
 // PostgreSQL SQLSTATEs: 08 connection exception, 53 insufficient resources
 // (too many connections, out of memory or disk), 57P01–57P03 the server is

@@ -30,7 +30,8 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   };
   const migrator = new Migrator({ db: db.kysely, provider });
   const result = db.dialect === 'sqlite' ? await underSqliteWriteLock(db.kysely, () => migrator.migrateToLatest()) : await migrator.migrateToLatest();
-  if (result.error) throw result.error;
+  // Kysely reports whatever a migration threw, not necessarily an Error.
+  if (result.error) throw result.error instanceof Error ? result.error : new Error('migration failed', { cause: result.error });
   return result;
 }
 

@@ -9,7 +9,7 @@ describe('the SQLite statement cache', () => {
   sqlite.prepare = ((sql: string) => {
     prepared += 1;
     return prepare(sql);
-  }) as typeof sqlite.prepare;
+  });
   afterEach(() => {
     prepared = 0;
   });

@@ -7,7 +7,7 @@ import { currentUser, requireSignIn } from '../web/guards.js';
 import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
-import { VOTE_ACTIONS, type VoteTarget } from './votes.js';
+import { VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
 import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, itemAnchor, postFormPage, postListPage } from './views.js';
 
 // Generous caps here only bound the request; the services give the real limits as field messages.
@@ -48,7 +48,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
       const page = request.query.page ?? 1;
       const { posts: items, hasMore } = await posts.list(order, page);
       const user = request.session?.user;
-      const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map();
+      const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map<number, ViewerVote>();
       return sendHtml(reply, postListPage(deps.view(request), { heading, title, base: path, posts: items, votes: myVotes, page, hasMore }));
     });
   }

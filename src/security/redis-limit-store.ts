@@ -34,7 +34,7 @@ return 0
 
 export interface RedisLimitStoreOptions {
   /** Called when Redis cannot be reached (ioredis keeps reconnecting meanwhile). */
-  onError(error: Error): void;
+  onError: (error: Error) => void;
   keyPrefix?: string;
 }
 

@@ -13,7 +13,7 @@ declare module 'fastify' {
   }
 }
 
-const SPEED_LIMITS: Record<SpeedLimited, { per: 'address' | 'member'; message(wait: string): string }> = {
+const SPEED_LIMITS: Record<SpeedLimited, { per: 'address' | 'member'; message: (wait: string) => string }> = {
   signup: { per: 'address', message: (wait) => `Too many sign-ups from your network. Try again in ${wait}.` },
   post: { per: 'member', message: (wait) => `You are starting discussions faster than this forum allows. You can start another in ${wait}.` },
   comment: { per: 'member', message: (wait) => `You are commenting faster than this forum allows. You can comment again in ${wait}.` },

@@ -60,16 +60,24 @@ export class ProviderHttp {
         retryAfterMs: wait,
       });
     }
-    if (status >= 500 && status <= 599) {
-      this.#context.logger.warn(details, 'SMS provider is in trouble');
-      return new SmsProviderUnavailableError(`SMS provider ${provider} is having trouble`, {
-        provider,
-      });
-    }
+    if (status >= 500 && status <= 599) return this.unavailable(answer, kind, providerReason);
     // Redirects (a wrong URL), refused credentials or tokens, unknown routes:
     // retrying gets the same answer, someone has to fix our side.
     this.#context.logger.error(details, 'SMS provider refused our request: fix the SMS settings or module');
     return this.#misconfigured();
+  }
+
+  /**
+   * The error for provider trouble: 5xx, or an answer the adapter knows to be
+   * passing (Watertel's 401 when another login revoked the token). Retried.
+   */
+  unavailable(answer: HttpAnswer, kind: RequestKind, providerReason?: string): SmsError {
+    const { provider } = this;
+    this.#context.logger.warn(
+      { provider, request: kind, status: answer.status, providerReason },
+      'SMS provider is in trouble',
+    );
+    return new SmsProviderUnavailableError(`SMS provider ${provider} is having trouble`, { provider });
   }
 
   /** The error for a success answer that lacks what the protocol promises. */

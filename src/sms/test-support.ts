@@ -22,7 +22,8 @@ export interface RecordedRequest {
 export type Fault =
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | 'stall' // read the request, never answer
-  | 'reset'; // read the request, then drop the connection
+  | 'reset' // read the request, then drop the connection
+  | { holdUntil: Promise<unknown> }; // answer normally, but only once this settles (as the server stands then)
 
 interface Answer {
   status: number;
@@ -39,7 +40,7 @@ export interface StandInServer {
   fail(path: string, ...faults: Fault[]): void;
   /** Every request to `path` meets this fault until cleared with `undefined`. */
   failAlways(path: string, fault: Fault | undefined): void;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 async function startStandIn(answer: (request: RecordedRequest) => Answer): Promise<StandInServer> {
@@ -63,6 +64,9 @@ async function startStandIn(answer: (request: RecordedRequest) => Answer): Promi
       const fault = queued.get(request.path)?.shift() ?? always.get(request.path);
       if (fault === 'stall') return;
       if (fault === 'reset') return void req.socket.resetAndDestroy();
+      if (fault !== undefined && 'holdUntil' in fault) {
+        return void fault.holdUntil.then(() => reply(res, answer(request)));
+      }
       reply(res, fault ?? answer(request));
     });
   });
@@ -89,18 +93,21 @@ function reply(res: ServerResponse, answer: Answer): void {
 }
 
 export interface WatertelServer extends StandInServer {
-  /** Forgets every token handed out, as if they had all expired. */
+  /** Forgets the live token, as if it had expired. */
   expireTokens(): void;
 }
 
-/** Watertel: POST /login for a token, POST /sms?accessToken=… to send. */
+/**
+ * Watertel: POST /login for a token, POST /sms?accessToken=… to send. As the
+ * real one, an account has one live token: each login revokes the one before.
+ */
 export async function startWatertelServer(account: {
   username: string;
   password: string;
   /** Seconds a token lives, as told to the client. */
   expiry?: number;
 }): Promise<WatertelServer> {
-  const tokens = new Set<string>();
+  let liveToken: string | undefined;
   let issued = 0;
   let sent = 0;
   const standIn = await startStandIn((request) => {
@@ -110,11 +117,11 @@ export async function startWatertelServer(account: {
         return { status: 401, body: { error_message: 'bad credentials' } };
       }
       const token = `wt-token-${++issued}`;
-      tokens.add(token);
+      liveToken = token;
       return { status: 200, body: { accessToken: token, expiry: account.expiry ?? 3600 } };
     }
     if (request.path === '/sms') {
-      if (!tokens.has(request.query.get('accessToken') ?? '')) {
+      if (liveToken === undefined || request.query.get('accessToken') !== liveToken) {
         return { status: 401, body: { error_message: 'token unknown or expired' } };
       }
       const valid =
@@ -126,7 +133,12 @@ export async function startWatertelServer(account: {
     }
     return { status: 404, body: { error_message: 'no such route' } };
   });
-  return { ...standIn, expireTokens: () => tokens.clear() };
+  return {
+    ...standIn,
+    expireTokens: () => {
+      liveToken = undefined;
+    },
+  };
 }
 
 /** Milio: POST /v1/messages with a bearer token. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   SmsBadInputError,
   SmsConfigurationError,
@@ -6,6 +6,7 @@ import {
   type SmsError,
   SmsProviderUnavailableError,
 } from './errors.js';
+import { withRetry } from './retry.js';
 import { recordingLogger, refusedUrl, startWatertelServer, type WatertelServer } from './test-support.js';
 import { WatertelProvider } from './watertel.js';
 
@@ -94,23 +95,96 @@ describe('WatertelProvider', () => {
     ]);
   });
 
-  it('treats a 401 with a token fresh from login as a configuration error, without looping', async () => {
+  it('logs in again, once, when the provider answers 401 to a token fresh from login', async () => {
     const { server, provider } = await setUp();
-    server.failAlways('/sms', { status: 401, body: { error_message: 'nope' } });
-    const error = await rejection(provider.send(to, 'hi'));
-    expect(error).toBeInstanceOf(SmsConfigurationError);
-    expect(logins(server)).toHaveLength(1);
-    expect(sends(server)).toHaveLength(1);
+    server.fail('/sms', { status: 401, body: { error_message: 'token unknown or expired' } });
+
+    const receipt = await provider.send(to, 'hi');
+
+    expect(receipt.messageId).toBe('wt-1');
+    expect(logins(server)).toHaveLength(2);
+    expect(sends(server)).toHaveLength(2);
   });
 
-  it('treats a 401 after logging in again as a configuration error', async () => {
-    const { server, provider } = await setUp();
+  it('treats a 401 after logging in again as provider trouble, without looping', async () => {
+    const { server, provider, logger } = await setUp();
     await provider.send(to, 'one');
     server.failAlways('/sms', { status: 401 });
     const error = await rejection(provider.send(to, 'two'));
-    expect(error).toBeInstanceOf(SmsConfigurationError);
+    expect(error).toBeInstanceOf(SmsProviderUnavailableError);
     expect(logins(server)).toHaveLength(2);
     expect(sends(server)).toHaveLength(3);
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toHaveLength(0);
+
+    // The same from a first send: one login, one more, then give up.
+    const { server: other, provider: first } = await setUp();
+    other.failAlways('/sms', { status: 401 });
+    expect(await rejection(first.send(to, 'hi'))).toBeInstanceOf(SmsProviderUnavailableError);
+    expect(logins(other)).toHaveLength(2);
+    expect(sends(other)).toHaveLength(2);
+  });
+
+  describe('two app processes sharing one account (each login revokes the token before it)', () => {
+    async function twoSenders() {
+      const { server, clock, provider: a } = await setUp();
+      const b = new WatertelProvider(
+        { url: server.url, ...account },
+        { logger: recordingLogger(), now: () => clock.now, timeoutMs: 1000 },
+      );
+      return { server, a, b };
+    }
+
+    it('keeps both sending: a send whose token the other revoked logs in again and goes through', async () => {
+      const { server, a, b } = await twoSenders();
+      const receipts = [];
+      for (let round = 0; round < 3; round++) {
+        receipts.push(await a.send(to, `a${round}`));
+        receipts.push(await b.send(to, `b${round}`)); // revokes a's token: a's next send meets a 401
+      }
+      expect(receipts.map((receipt) => receipt.messageId)).toEqual(['wt-1', 'wt-2', 'wt-3', 'wt-4', 'wt-5', 'wt-6']);
+      expect(logins(server)).toHaveLength(6); // the first two, then one per send after
+      expect(sends(server)).toHaveLength(2 + 4 * 2); // each send after the first two: a 401, then the resend
+    });
+
+    it('logs in again when the other revoked its token between its fresh login and its send', async () => {
+      const { server, a, b } = await twoSenders();
+      let release = () => {};
+      server.fail('/sms', { holdUntil: new Promise<void>((r) => (release = r)) }); // a's first send waits
+      const aSend = a.send(to, 'a0');
+      await vi.waitUntil(() => sends(server).length === 1);
+      await b.send(to, 'b0'); // logs in: a's fresh token is revoked
+      release();
+
+      expect((await aSend).messageId).toBe('wt-2');
+      expect(logins(server)).toHaveLength(3);
+    });
+
+    it('reports a token revoked again between the second login and the resend as provider trouble', async () => {
+      const { server, a, b } = await twoSenders();
+      await a.send(to, 'a0');
+      await b.send(to, 'b0'); // a's token is now dead
+      let release = () => {};
+      // a's next send: its first try meets the 401; its resend is held while b logs in again.
+      server.fail('/sms', { holdUntil: Promise.resolve() }, { holdUntil: new Promise<void>((r) => (release = r)) });
+
+      const aSend = withRetry(a, { delaysMs: [0] }).send(to, 'a1');
+      await vi.waitUntil(() => sends(server).length === 4);
+      await b.send(to, 'b1'); // 401, logs in (revoking a's fresh token), sends
+      release();
+
+      // The first attempt gave up with provider trouble, so the retry layer tried again.
+      expect((await aSend).messageId).toBe('wt-4');
+      expect(logins(server)).toHaveLength(5);
+      expect(sends(server).map((request) => request.body)).toMatchObject([
+        { message: 'a0' },
+        { message: 'b0' },
+        { message: 'a1' }, // 401: a's token was revoked by b0's login
+        { message: 'a1' }, // held while b logs in again, then 401
+        { message: 'b1' }, // 401
+        { message: 'b1' },
+        { message: 'a1' }, // the retry, after a new login
+      ]);
+    });
   });
 
   it('reports refused credentials as a configuration error, logged loudly without the password', async () => {

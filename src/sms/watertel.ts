@@ -35,13 +35,21 @@ export class WatertelProvider implements SmsSender {
 
   async send(phoneNumber: string, message: string, options: SendOptions = {}): Promise<SmsReceipt> {
     const payload = { message, phone: phoneNumber, priority: options.priority ?? 'normal' };
-    const { session, fresh } = await this.#currentSession();
+    const session = await this.#currentSession();
     let answer = await this.#postMessage(session, payload);
-    if (answer.status === 401 && !fresh) {
-      // The token died before its stated expiry (revoked, provider restarted):
-      // log in again, once. A 401 right after a login means our setup is wrong.
+    if (answer.status === 401) {
+      // The token died before its stated expiry: revoked by another process's
+      // login on the same account (even right after ours), or a provider
+      // restart. Log in again, once; only a 401 to the login itself means
+      // our credentials are wrong.
       this.#forget(session);
-      answer = await this.#postMessage((await this.#currentSession()).session, payload);
+      const again = await this.#currentSession();
+      answer = await this.#postMessage(again, payload);
+      if (answer.status === 401) {
+        // Revoked again before the resend: contention, not our setup. Retried later.
+        this.#forget(again);
+        throw this.#http.unavailable(answer, 'message', reasonOf(answer));
+      }
     }
     if (answer.status !== 200) throw this.#http.failure(answer, 'message', reasonOf(answer));
     const messageId = jsonField(answer.body, 'messageId');
@@ -55,15 +63,13 @@ export class WatertelProvider implements SmsSender {
     return this.#http.post(url, payload, 'message');
   }
 
-  async #currentSession(): Promise<{ session: Session; fresh: boolean }> {
+  async #currentSession(): Promise<Session> {
     const session = this.#session;
-    if (session !== undefined && this.#context.now() < session.expiresAt) {
-      return { session, fresh: false };
-    }
+    if (session !== undefined && this.#context.now() < session.expiresAt) return session;
     this.#login ??= this.#logIn().finally(() => {
       this.#login = undefined;
     });
-    return { session: await this.#login, fresh: true };
+    return this.#login;
   }
 
   #forget(session: Session): void {

@@ -23,7 +23,7 @@ function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) {
     let out = '';
-    for (const item of value) out += render(item);
+    for (const item of value as readonly HtmlValue[]) out += render(item);
     return out;
   }
   return escapeHtml(String(value));
@@ -31,7 +31,7 @@ function render(value: HtmlValue): string {
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
   let out = strings[0]!;
-  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
   return new SafeHtml(out);
 }
 

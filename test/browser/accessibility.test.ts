@@ -12,7 +12,7 @@ interface AuditedPage {
   name: string;
   roles: Role[];
   /** Brings the page up and checks it is the page meant. */
-  open(page: Page, f: DiscussionFixture): Promise<void>;
+  open: (page: Page, f: DiscussionFixture) => Promise<void>;
 }
 
 const visit = (path: (f: DiscussionFixture) => string, status = 200) =>

@@ -24,7 +24,7 @@ async function frameFrom(context: BrowserContext, framingPage: string): Promise<
     if (message.text().startsWith('Framing ')) refusals.push(message.text());
   });
   await page.goto(framingPage);
-  const frame = await (await page.locator('iframe').elementHandle())!.contentFrame();
+  const frame = await (await page.locator('iframe').elementHandle()).contentFrame();
   return { frame: frame!, refusals };
 }
 
@@ -80,7 +80,7 @@ describe.skipIf(!chromiumInstalled())('clickjacking defence in Chromium', () => 
       await opened.waitForLoadState();
       expect(opened.url()).toBe(`${env().baseURL}/discuss/${f.post.id}/`);
       await opened.getByRole('navigation', { name: 'Main' }).waitFor();
-      expect(await opened.evaluate(() => window.opener), 'the new tab has no handle on the framing page').toBeNull();
+      expect(await opened.evaluate((): unknown => window.opener), 'the new tab has no handle on the framing page').toBeNull();
       expect(attempt.frame.url(), 'the frame stayed on the embed').toBe(target);
       await opened.close();
     });

@@ -93,4 +93,22 @@ describe.skipIf(!chromiumInstalled())('vote buttons in Chromium', () => {
       await expectVote(form, '0 points', false);
     });
   });
+
+  it('posts the plain form when the script’s request fails (offline, dropped)', async () => {
+    const page = await signIn(await newContext(env()), env().data.ben.username, PASSWORD);
+    try {
+      const [target] = TARGETS;
+      const form = target!.item(page, env().data);
+      await page.goto('/');
+      await expectVote(form, '0 points', false);
+      // The script's request (it asks for JSON) fails at the network; the form's own post goes through.
+      await page.route('**/api/**', (route) =>
+        route.request().headers().accept === 'application/json' ? route.abort('internetdisconnected') : route.continue(),
+      );
+      await submitWith(page, upvoteButton(form));
+      await expectVote(form, '1 point', true);
+    } finally {
+      await page.context().close();
+    }
+  });
 });

@@ -78,7 +78,7 @@ async function watchedContext(env: Parameters<typeof newContext>[0], alarms: str
   });
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      const report = (window as unknown as { __reportCspViolation(report: string): void }).__reportCspViolation;
+      const report = (window as unknown as { __reportCspViolation: (report: string) => void }).__reportCspViolation;
       void report(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}: ${e.sample}`);
     });
   });

@@ -40,6 +40,8 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
     DEBUG_QUERIES: 'true',
     // Tests sign up many members from one address; test/rate-limits.test.ts sets the real limits (1).
     RATE_LIMIT_SCALE: '1000',
+    // Argon2id at a low cost; test/accounts.test.ts runs sign-up and login at the standard one.
+    PASSWORD_HASH_COST: 'low',
     ...env,
   });
 }

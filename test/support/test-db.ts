@@ -38,8 +38,8 @@ export async function createTestDatabase(options = { migrate: true }): Promise<T
       // them (WITH (FORCE)): a killed backend's goodbye reaches a client that
       // is still closing, as an unhandled error.
       for (let i = 0; i < 100; i++) {
-        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-        if (rows[0].n === 0) break;
+        const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0]?.n === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await client.query(`drop database if exists ${name} with (force)`);

@@ -27,12 +27,13 @@ function update(form: HTMLFormElement, result: VoteResult, flagged: boolean): vo
   if (flag) flag.textContent = flagged ? 'unflag' : 'flag';
 }
 
-document.addEventListener('submit', async (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-vote') || form.dataset.plain) return;
-  const button = event.submitter;
-  if (!(button instanceof HTMLButtonElement)) return;
-  event.preventDefault();
+/** Posts the form the plain way, so the server's page explains (login, error) or the vote lands anyway. */
+function postPlainly(form: HTMLFormElement, button: HTMLButtonElement): void {
+  form.dataset.plain = 'true';
+  form.requestSubmit(button);
+}
+
+async function vote(form: HTMLFormElement, button: HTMLButtonElement): Promise<void> {
   const token = (form.elements.namedItem('_csrf') as HTMLInputElement | null)?.value ?? '';
   const action = button.formAction.slice(button.formAction.lastIndexOf('/') + 1);
   button.disabled = true;
@@ -42,16 +43,21 @@ document.addEventListener('submit', async (event) => {
       headers: { Accept: 'application/json', 'X-CSRF-Token': token },
       credentials: 'same-origin',
     });
-    if (!response.ok) {
-      // Post the plain form instead, so the server's page explains (login, error).
-      form.dataset.plain = 'true';
-      form.requestSubmit(button);
-      return;
-    }
+    if (!response.ok) return postPlainly(form, button);
     const flagButton = buttonsOf(form)[2];
     const flagged = action === 'flag' || (action !== 'unflag' && flagButton?.getAttribute('aria-pressed') === 'true');
     update(form, (await response.json()) as VoteResult, flagged);
   } finally {
     button.disabled = false;
   }
+}
+
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-vote') || form.dataset.plain) return;
+  const button = event.submitter;
+  if (!(button instanceof HTMLButtonElement)) return;
+  event.preventDefault();
+  // A request that failed (offline, dropped, an unreadable answer) falls back to the plain form too.
+  vote(form, button).catch(() => postPlainly(form, button));
 });

@@ -24,6 +24,9 @@ export default defineConfig({
     // process.env, and modules keep no state between apps; each project has
     // its own workers, so TEST_DB never changes under a loaded module.
     isolate: false,
+    // Vitest's default on two cores is one worker; much of a test waits on
+    // PostgreSQL, Chromium or a child server, so two fill the machine better.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

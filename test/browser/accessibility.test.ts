@@ -110,9 +110,15 @@ function describeViolations(violations: axeCore.Result[]): string {
     .join('\n\n');
 }
 
-async function axeViolations(page: Page): Promise<axeCore.Result[]> {
+// The dark scheme changes the stylesheet's colour variables and nothing else
+// (src/web/static/style.css), so it can only break the rules that read colours;
+// the light run checks every rule. Half the axe time for the dark half.
+const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+
+async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise<axeCore.Result[]> {
   await page.addScriptTag({ content: axeCore.source });
-  const results = await page.evaluate(() => (window as unknown as { axe: typeof axeCore }).axe.run());
+  const options: axeCore.RunOptions = colorScheme === 'dark' ? { runOnly: { type: 'rule', values: COLOUR_RULES } } : {};
+  const results = await page.evaluate((o) => (window as unknown as { axe: typeof axeCore }).axe.run(o), options);
   return results.violations;
 }
 
@@ -134,7 +140,7 @@ describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium
 
       it.each(PAGES.filter((p) => p.roles.includes(role)))('$name has no violations', async ({ open }) => {
         await open(page, env().data);
-        const violations = await axeViolations(page);
+        const violations = await axeViolations(page, colorScheme);
         expect(violations.map((v) => v.id), `${page.url()}\n${describeViolations(violations)}`).toEqual([]);
       });
     });

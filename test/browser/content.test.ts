@@ -4,7 +4,7 @@
 // SHOTS_DIR=/some/dir saves a screenshot of each case there.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumInstalled, newContext, useBrowserApp } from '../support/chromium.js';
+import { SCREENS, chromiumInstalled, newContext, useBrowserApp } from '../support/chromium.js';
 import { seedDiscussion } from '../support/discussion-fixture.js';
 
 const px = (value: string) => Number.parseFloat(value);
@@ -12,12 +12,7 @@ const px = (value: string) => Number.parseFloat(value);
 describe.skipIf(!chromiumInstalled())('rendered Markdown in Chromium', () => {
   const env = useBrowserApp(seedDiscussion);
 
-  describe.each([
-    [1280, 'light'],
-    [390, 'light'],
-    [1280, 'dark'],
-    [390, 'dark'],
-  ] as const)('%i px wide, %s', (width, colorScheme) => {
+  describe.each(SCREENS)('%i px wide, %s', (width, colorScheme) => {
     let page: Page;
     const problems: string[] = [];
     beforeAll(async () => {

@@ -3,18 +3,13 @@
 // SHOTS_DIR=/some/dir saves a screenshot of each case there.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
+import { SCREENS, chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD, seedDiscussion } from '../support/discussion-fixture.js';
 
 describe.skipIf(!chromiumInstalled())('form errors in Chromium', () => {
   const env = useBrowserApp(seedDiscussion);
 
-  describe.each([
-    [1280, 'light'],
-    [390, 'light'],
-    [1280, 'dark'],
-    [390, 'dark'],
-  ] as const)('%i px wide, %s', (width, colorScheme) => {
+  describe.each(SCREENS)('%i px wide, %s', (width, colorScheme) => {
     let page: Page;
     beforeAll(async () => {
       const context = await newContext(env(), { viewport: { width, height: 800 }, colorScheme });

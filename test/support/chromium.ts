@@ -31,6 +31,14 @@ export function chromiumInstalled(): boolean {
   return false;
 }
 
+/** The screens every page is looked at on: a desktop and a phone, each in both colour schemes. */
+export const SCREENS = [
+  [1280, 'light'],
+  [390, 'light'],
+  [1280, 'dark'],
+  [390, 'dark'],
+] as const;
+
 export interface BrowserApp<Data> {
   browser: Browser;
   baseURL: string;

@@ -141,10 +141,14 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     maxAge: '365d',
     index: false,
   });
-  // Browsers and feed readers ask for /favicon.ico whatever a page links; it is not fingerprinted, so cached a day.
-  app.get('/favicon.ico', { config: { session: false } }, (_request, reply) =>
-    reply.sendFile(assets.favicon.slice('/static/'.length), { immutable: false, maxAge: '1d' }),
-  );
+  // Files clients look for at the root whatever a page links: browsers /favicon.ico,
+  // crawlers /robots.txt. Not fingerprinted there, so cached a day.
+  for (const [path, file] of [
+    ['/favicon.ico', assets.favicon.slice('/static/'.length)],
+    ['/robots.txt', 'robots.txt'],
+  ] as const) {
+    app.get(path, { config: { session: false } }, (_request, reply) => reply.sendFile(file, { immutable: false, maxAge: '1d' }));
+  }
 
   const presession = new PresessionTokens(config.secretKey);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);

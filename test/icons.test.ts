@@ -17,6 +17,14 @@ describe('icons', () => {
     expect(response.headers['set-cookie']).toBeUndefined();
   });
 
+  it('answers /robots.txt at the root, where crawlers look for it', async () => {
+    const response = await t().app.inject({ method: 'GET', url: '/robots.txt' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toContain('Disallow: /api/');
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+
   it.each(['/', '/login', '/no-such-page'])('%s links the icons in its head, and each answers with its type', async (path) => {
     const page = await t().app.inject({ method: 'GET', url: path });
     const head = page.body.slice(0, page.body.indexOf('</head>'));

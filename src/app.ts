@@ -5,24 +5,18 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
-import { PasswordHasher } from './accounts/passwords.js';
-import { AccountService } from './accounts/service.js';
+import { installAccessRules, answersInJson } from './access/route-access.js';
 import { installSessions } from './accounts/session-hooks.js';
-import { SessionStore } from './accounts/sessions.js';
-import { registerAccountRoutes } from './accounts/routes.js';
-import { registerSettingsRoutes } from './accounts/settings-routes.js';
+import { accountRoutes } from './accounts/routes.js';
+import { settingsRoutes } from './accounts/settings-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { isDatabaseUnavailable } from './db/faults.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
 import { DependencyUnavailableError, ForbiddenError, NotFoundError, type Clock } from './errors.js';
 import { loggerOptions, OneLinePerRequest } from './logging.js';
-import { CommentService } from './forum/comments.js';
-import { PostService } from './forum/posts.js';
-import { registerEmbedRoutes } from './forum/embed.js';
-import { registerForumRoutes } from './forum/routes.js';
-import { VoteService } from './forum/votes.js';
-import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
+import { embedRoutes } from './forum/embed.js';
+import { forumRoutes } from './forum/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
@@ -38,27 +32,9 @@ import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
-import { sendHtml, wantsJson } from './web/respond.js';
-
-export interface Services {
-  accounts: AccountService;
-  sessions: SessionStore;
-  posts: PostService;
-  comments: CommentService;
-  votes: VoteService;
-  /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
-  sms: SmsSender;
-}
-
-/** What route modules receive: services and the request-level helpers. */
-export interface RouteDeps {
-  services: Services;
-  config: Config;
-  presession: PresessionTokens;
-  view(request: FastifyRequest, csrfToken?: string): ViewContext;
-  origin(request: FastifyRequest): string;
-  limits: RateLimits;
-}
+import { sendHtml } from './web/respond.js';
+import type { RouteDeps } from './web/route-deps.js';
+import { buildServices } from './services.js';
 
 /** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -68,20 +44,6 @@ export interface AppOptions {
   now?: Clock;
   /** Called for every route as it is registered (tests list the routes this way). */
   onRoute?: (route: RouteOptions) => void;
-}
-
-export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
-  return {
-    accounts: new AccountService(db.kysely, now, new PasswordHasher(config.passwordHashCost)),
-    sessions: new SessionStore(db.kysely, now, {
-      idleMs: config.sessionIdleMinutes * 60_000,
-      maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
-    }),
-    posts: new PostService(db.kysely, now),
-    comments: new CommentService(db.kysely, db.dialect, now),
-    votes: new VoteService(db.kysely, db.dialect, now),
-    sms: createSmsSender(config.sms, { logger, now }),
-  };
 }
 
 function trustHops(count: number) {
@@ -117,6 +79,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const limits = new RateLimits(limitStore, now, config.rateLimitScale);
   app.addHook('onClose', () => limits.close());
 
+  // Static files are part of the way in: open even on a private forum.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'open' };
+  });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
   if (config.debugQueries) {
@@ -147,20 +113,24 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     ['/favicon.ico', assets.favicon.slice('/static/'.length)],
     ['/robots.txt', 'robots.txt'],
   ] as const) {
-    app.get(path, { config: { session: false } }, (_request, reply) => reply.sendFile(file, { immutable: false, maxAge: '1d' }));
+    app.get(path, { config: { session: false, access: 'open' } }, (_request, reply) => reply.sendFile(file, { immutable: false, maxAge: '1d' }));
   }
 
   const presession = new PresessionTokens(config.secretKey);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);
-  const view = (request: FastifyRequest, csrfToken?: string): ViewContext => ({
-    user: request.session?.user ?? null,
-    csrfToken: csrfToken ?? request.session?.csrfToken ?? null,
-    path: request.url,
-    now: now(),
-    assets,
-    cspNonce: cspNonce(request),
-  });
-  const deps: RouteDeps = { services, config, presession, origin, view, limits };
+  const view = (request: FastifyRequest, csrfToken?: string): ViewContext => {
+    const user = request.session?.user ?? null;
+    return {
+      user,
+      can: (action, ...item) => services.policy.can(user, action, ...item),
+      csrfToken: csrfToken ?? request.session?.csrfToken ?? null,
+      path: request.url,
+      now: now(),
+      assets,
+      cspNonce: cspNonce(request),
+    };
+  };
+  const deps: RouteDeps = { services, config, presession, origin, view, limits, now };
 
   // A POST without a body (a fetch from our script) is an empty form, so body
   // schemas still apply and reject anything extra.
@@ -168,6 +138,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     if (request.body === undefined && request.method === 'POST') request.body = {};
   });
   installSessions(app, services.sessions);
+  installAccessRules(app, { policy: services.policy, forumPrivate: config.forumPrivate, origin });
   installCsrfProtection(app, { presession, origin, trustedOrigins: config.trustedOrigins, view });
   installSecurityHeaders(app, { embedOrigins: config.embedOrigins });
   installSpeedLimits(app, { limits, view });
@@ -191,20 +162,21 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     } else {
       message = error.message;
     }
-    if (wantsJson(request)) return reply.code(status).send({ error: message });
+    if (answersInJson(request)) return reply.code(status).send({ error: message });
     return sendHtml(reply, errorPage(deps.view(request), status, message), status);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    if (wantsJson(request) || request.url.startsWith('/api/')) return reply.code(404).send({ error: 'Not found' });
+    if (answersInJson(request)) return reply.code(404).send({ error: 'Not found' });
     return sendHtml(reply, errorPage(deps.view(request), 404, 'There is nothing at this address.'), 404);
   });
 
   logRouteOutcomes(app);
-  registerAccountRoutes(app, deps);
-  registerSettingsRoutes(app, deps);
-  registerForumRoutes(app, deps);
-  registerEmbedRoutes(app, deps);
+  // Each feature is an encapsulated plugin: its own hooks (such as a subtree's guard) stay inside it.
+  await app.register(accountRoutes, deps);
+  await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
+  await app.register(forumRoutes, deps);
+  await app.register(embedRoutes, deps);
   return app;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `charcha serve | migrate | seed --demo | rerender | backup | restore | sms send …`
 import { parseArgs } from 'node:util';
-import { buildServices } from './app.js';
+import { buildServices } from './services.js';
 import { ConfigError, loadConfig } from './config.js';
 import { BackupError, backupSqlite, postgresBackupAdvice, postgresRestoreAdvice, restoreSqlite, sqliteFile, type Contents } from './db/backup.js';
 import { openDatabase } from './db/database.js';

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { PolicySettings } from './access/policy.js';
 import type { PasswordHashCost } from './accounts/passwords.js';
 import { readSmsConfig, SmsSettingsError, type SmsConfig } from './sms/index.js';
 
@@ -51,6 +52,12 @@ export interface Config {
   passwordHashCost: PasswordHashCost;
   /** What the HTTP server allows each connection (docs/operations.md, "Timeouts and limits"). */
   http: HttpLimits;
+  /** Every page but the way in needs forum.view_post (signed in, with the permission). */
+  forumPrivate: boolean;
+  /** Edit window, karma privileges, new-account marking (access/policy.ts). */
+  policy: PolicySettings;
+  /** Unreviewed flags that take an item off the front page until a moderator looks. */
+  flagHideThreshold: number;
 }
 
 export interface HttpLimits {
@@ -217,5 +224,13 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     http: httpLimits(env),
     passwordHashCost: passwordHashCost(env, isProduction),
+    forumPrivate: bool(env, 'FORUM_PRIVATE', false),
+    policy: {
+      editWindowMinutes: int(env, 'EDIT_WINDOW_MINUTES', 120),
+      karmaToDownvote: int(env, 'KARMA_TO_DOWNVOTE', 0),
+      karmaToFlag: int(env, 'KARMA_TO_FLAG', 0),
+      newAccountDays: int(env, 'NEW_ACCOUNT_DAYS', 7),
+    },
+    flagHideThreshold: int(env, 'FLAG_HIDE_THRESHOLD', 5, 1),
   };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildServices } from '../src/app.js';
+import { buildServices } from '../src/services.js';
 import { openDatabase } from '../src/db/database.js';
 import { testConfig } from './support/app.js';
 import { findPostgresBin } from './support/postgres-cluster.js';
@@ -159,7 +159,7 @@ describe.skipIf(testDbKind !== 'postgres' || !pgBin)('backup and restore with pg
     const db = database.open();
     const services = buildServices(db, testConfig(database), Date.now, { info() {}, warn() {}, error() {} });
     const author = await services.accounts.signup({ username: 'keeper', password: 'a-long-enough-secret' });
-    await services.posts.create(author.id, { title: 'Kept by pg_dump', url: '', text: 'hello' });
+    await services.posts.create(await services.accounts.actor(author.id), { title: 'Kept by pg_dump', url: '', text: 'hello' });
     await db.close();
 
     const dump = join(database.dir, 'charcha.dump');

@@ -190,10 +190,10 @@ describe('comments', () => {
   it('show a long thread a page at a time behind a "more comments" link', async () => {
     const { services } = t();
     const author = await services.accounts.signup({ username: `long${Date.now()}`, password: 'a-long-enough-secret' });
-    const created = await services.posts.create(author.id, { title: 'Long', text: 'x' });
+    const created = await services.posts.create(await services.accounts.actor(author.id), { title: 'Long', text: 'x' });
     if (!created.created) throw new Error('not created');
     const total = COMMENTS_PER_PAGE + 20;
-    for (let i = 0; i < total; i++) await services.comments.add({ postId: created.post.id, authorId: author.id, text: `comment ${i}` });
+    for (let i = 0; i < total; i++) await services.comments.add({ postId: created.post.id, author: await services.accounts.actor(author.id), text: `comment ${i}` });
     const first = await t().app.inject({ method: 'GET', url: `/discuss/${created.post.id}/` });
     expect(idsInPage(first.body)).toHaveLength(COMMENTS_PER_PAGE);
     expect(first.body).toContain(`href="/discuss/${created.post.id}/?page=2">more comments`);
@@ -212,11 +212,11 @@ describe('comments', () => {
       const { services } = t();
       member3 = await member(t().app);
       const author = await services.accounts.signup({ username: `paged${Date.now()}`, password: 'a-long-enough-secret' });
-      const created = await services.posts.create(author.id, { title: 'Three pages', text: 'x' });
+      const created = await services.posts.create(await services.accounts.actor(author.id), { title: 'Three pages', text: 'x' });
       if (!created.created) throw new Error('not created');
       postId = created.post.id;
       let n = 0;
-      const add = async (parentId?: number) => (await services.comments.add({ postId, parentId, authorId: author.id, text: `comment ${++n}` })).comment.id;
+      const add = async (parentId?: number) => (await services.comments.add({ postId, parentId, author: await services.accounts.actor(author.id), text: `comment ${++n}` })).comment.id;
       for (let i = 0; i < 2 * COMMENTS_PER_PAGE - 1; i++) await add();
       last = await add();
       opener = await add(last);

@@ -1,6 +1,6 @@
 // `charcha seed --demo` makes a forum that reads like one, and a second run adds nothing.
 import { describe, expect, it } from 'vitest';
-import { buildServices } from '../src/app.js';
+import { buildServices } from '../src/services.js';
 import { DEMO_PASSWORD, DEMO_THREAD_TITLE, seedDemo } from '../src/forum/demo.js';
 import { useTestApp } from './support/app.js';
 

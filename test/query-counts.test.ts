@@ -17,14 +17,14 @@ describe('queries per page', () => {
     const { services } = t();
     const users = await Promise.all(['reader_a', 'reader_b', 'reader_c'].map((name) => services.accounts.signup({ username: name, password: 'a-long-enough-secret' })));
     const thread = async (title: string, size: number) => {
-      const created = await services.posts.create(users[0]!.id, { title, text: 'x' });
+      const created = await services.posts.create(await services.accounts.actor(users[0]!.id), { title, text: 'x' });
       if (!created.created) throw new Error('not created');
       const ids: number[] = [];
       for (let i = 0; i < size; i++) {
         const parentId = i % 3 === 0 ? undefined : ids[Math.floor(ids.length / 2)];
-        const { comment } = await services.comments.add({ postId: created.post.id, parentId, authorId: users[i % 3]!.id, text: `comment ${i}` });
+        const { comment } = await services.comments.add({ postId: created.post.id, parentId, author: await services.accounts.actor(users[i % 3]!.id), text: `comment ${i}` });
         ids.push(comment.id);
-        if (i % 4 === 0 && comment.author_id !== users[1]!.id) await services.votes.apply('comment', comment.id, users[1]!.id, 'upvote');
+        if (i % 4 === 0 && comment.author_id !== users[1]!.id) await services.votes.apply('comment', comment.id, await services.accounts.actor(users[1]!.id), 'upvote');
       }
       return created.post.id;
     };

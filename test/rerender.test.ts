@@ -18,16 +18,16 @@ describe('rerendering stored Markdown', () => {
   async function staleForum(comments: number) {
     const { services, db } = t();
     const alice = await services.accounts.signup({ username: `alice${Math.floor(Math.random() * 1e6)}`, password: 'correct-horse-battery' });
-    const created = await services.posts.create(alice.id, { title: `Stale ${Math.random()}`, text: SOURCE });
+    const created = await services.posts.create(await services.accounts.actor(alice.id), { title: `Stale ${Math.random()}`, text: SOURCE });
     if (!created.created) throw new Error('not created');
     const postId = created.post.id;
     const ids: number[] = [];
-    for (let i = 0; i < comments; i++) ids.push((await services.comments.add({ postId, authorId: alice.id, text: `${SOURCE}\n\nnumber ${i}` })).comment.id);
-    const deleted = (await services.comments.add({ postId, authorId: alice.id, text: 'to be taken back' })).comment.id;
-    await services.comments.delete(deleted, alice.id);
-    const deletedPost = await services.posts.create(alice.id, { title: `Gone ${Math.random()}`, text: SOURCE });
+    for (let i = 0; i < comments; i++) ids.push((await services.comments.add({ postId, author: await services.accounts.actor(alice.id), text: `${SOURCE}\n\nnumber ${i}` })).comment.id);
+    const deleted = (await services.comments.add({ postId, author: await services.accounts.actor(alice.id), text: 'to be taken back' })).comment.id;
+    await services.comments.delete(deleted, await services.accounts.actor(alice.id));
+    const deletedPost = await services.posts.create(await services.accounts.actor(alice.id), { title: `Gone ${Math.random()}`, text: SOURCE });
     if (!deletedPost.created) throw new Error('not created');
-    await services.posts.delete(deletedPost.post.id, alice.id);
+    await services.posts.delete(deletedPost.post.id, await services.accounts.actor(alice.id));
 
     await db.kysely.updateTable('posts').set({ text_html: OLD_HTML }).where('id', '=', postId).execute();
     await db.kysely.updateTable('comments').set({ text_html: OLD_HTML }).where('id', 'in', ids).execute();

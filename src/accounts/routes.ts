@@ -1,18 +1,19 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../web/route-deps.js';
 import { ValidationError } from '../errors.js';
 import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
 import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { safeNext, sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, PageQuery } from '../web/schemas.js';
+import { signInRefusal } from './service.js';
 import { clearSessionCookie, startFreshSession } from './session-hooks.js';
 import { loginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 
-export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): void {
+export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts, sessions, posts, comments } = deps.services;
 
@@ -39,7 +40,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
     return reply.redirect(next, 303);
   };
 
-  app.get('/signup', { schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
+  app.get('/signup', { config: { access: 'open' }, schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
     const next = safeNext(request.query.next);
     if (request.session) return reply.redirect(next, 303);
     return sendHtml(reply, signupPage(deps.view(request, presessionToken(request, reply)), { values: {}, next }));
@@ -48,7 +49,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
   app.post(
     '/signup',
     {
-      config: { csrf: 'presession', speedLimit: 'signup' },
+      config: { access: 'open', csrf: 'presession', speedLimit: 'signup' },
       schema: {
         body: Type.Object(
           {
@@ -76,7 +77,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
     },
   );
 
-  app.get('/login', { schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
+  app.get('/login', { config: { access: 'open' }, schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
     const next = safeNext(request.query.next);
     if (request.session) return reply.redirect(next, 303);
     return sendHtml(reply, loginPage(deps.view(request, presessionToken(request, reply)), { next }));
@@ -85,7 +86,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
   app.post(
     '/login',
     {
-      config: { csrf: 'presession' },
+      config: { access: 'open', csrf: 'presession' },
       schema: {
         body: Type.Object(
           { username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 1000 }), next: Next, _csrf: CsrfField },
@@ -97,8 +98,13 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
       const next = safeNext(request.body.next);
       const { username, password } = request.body;
       const outcome = await deps.limits.login.attempt(request.ip, username, () => accounts.authenticate(username, password));
-      if (outcome.kind === 'signed-in') return signIn(request, reply, outcome.user.id, next);
       const view = deps.view(request, presessionToken(request, reply));
+      if (outcome.kind === 'signed-in') {
+        // Told only to whoever knows the password: a ban is no one else's business.
+        const refusal = signInRefusal(outcome.user, deps.now());
+        if (refusal) return sendHtml(reply, loginPage(view, { username, error: refusal, next }), 403);
+        return signIn(request, reply, outcome.user.id, next);
+      }
       if (outcome.kind === 'locked') {
         const error = `Too many failed log-in attempts. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
         return sendTooManyRequests(request, reply, outcome.retryAfterMs, error, () => loginPage(view, { username, error, next }));
@@ -107,7 +113,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
     },
   );
 
-  app.post('/logout', { schema: { body: CsrfOnlyBody } }, async (request, reply) => {
+  app.post('/logout', { config: { access: 'open' }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     // Deleting the server-side session makes a copied cookie worthless.
     if (request.session) await sessions.destroy(request.session.id);
     clearSessionCookie(request, reply);
@@ -116,7 +122,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
 
   app.get(
     '/profile/:username',
-    { schema: { params: Type.Object({ username: Type.String({ maxLength: 100 }) }), querystring: PageQuery } },
+    { config: { access: 'public' }, schema: { params: Type.Object({ username: Type.String({ maxLength: 100 }) }), querystring: PageQuery } },
     async (request, reply) => {
       const user = await accounts.requireByUsername(request.params.username);
       const page = request.query.page ?? 1;
@@ -133,4 +139,4 @@ export function registerAccountRoutes(root: FastifyInstance, deps: RouteDeps): v
       );
     },
   );
-}
+};

@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
+import { parsePermissions, permissionsColumn } from '../access/grants.js';
+import { MEMBER_GROUP } from '../access/permissions.js';
+import type { Actor } from '../access/policy.js';
+import type { DialectName } from '../db/database.js';
 import type { Database, User } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
 import { NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { passwordProblem, type PasswordHasher } from './passwords.js';
+import { isBanned } from './sessions.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
 // A deliberately loose check: the only proof an address works is a mail that arrives.
@@ -13,9 +19,18 @@ export interface SignupInput {
   email?: string | undefined;
 }
 
+/** Why a user with the right password still may not sign in, or null. */
+export function signInRefusal(user: Pick<User, 'is_active' | 'banned_at' | 'banned_until' | 'ban_reason'>, now: number): string | null {
+  if (!user.is_active) return 'This account is switched off.';
+  if (!isBanned(user, now)) return null;
+  const until = user.banned_until === null ? '' : ` until ${new Date(user.banned_until).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `This account is banned${until}${user.ban_reason ? `: ${user.ban_reason}` : '.'}`;
+}
+
 export class AccountService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
     private readonly now: Clock,
     private readonly passwords: PasswordHasher,
   ) {}
@@ -35,11 +50,20 @@ export class AccountService {
 
     const passwordHash = await this.passwords.hash(input.password);
     try {
-      return await this.db
-        .insertInto('users')
-        .values({ username, username_key: username.toLowerCase(), email, password_hash: passwordHash, created_at: this.now() })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      // A new account is a member: it may read, post, comment, vote and flag.
+      return await inTransaction(this.db, async (trx) => {
+        const user = await trx
+          .insertInto('users')
+          .values({ username, username_key: username.toLowerCase(), email, password_hash: passwordHash, created_at: this.now() })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('user_groups')
+          .columns(['user_id', 'group_id'])
+          .expression((eb) => eb.selectFrom('groups').select([eb.val(user.id).as('user_id'), 'id']).where('name', '=', MEMBER_GROUP))
+          .execute();
+        return user;
+      });
     } catch (error) {
       // Two signups for one name at the same moment: the unique index decides.
       if (await this.findByUsername(username)) throw new ValidationError({ username: 'This username is taken.' });
@@ -72,6 +96,25 @@ export class AccountService {
     if (problem) throw new ValidationError({ new_password: problem });
     const passwordHash = await this.passwords.hash(newPassword);
     await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+
+  /** The user as the policy sees them (what a session lookup reads), for work done outside a request. */
+  async actor(userId: number): Promise<Actor> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'score', 'created_at', 'is_staff', 'is_superuser'])
+      .select(permissionsColumn(this.dialect).as('permissions'))
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('No such user');
+    return {
+      id: row.id,
+      score: row.score,
+      createdAt: row.created_at,
+      isStaff: row.is_staff === 1,
+      isSuperuser: row.is_superuser === 1,
+      permissions: parsePermissions(row.permissions),
+    };
   }
 
   async findByUsername(username: string): Promise<User | undefined> {

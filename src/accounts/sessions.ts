@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { parsePermissions, permissionsColumn } from '../access/grants.js';
+import type { Actor } from '../access/policy.js';
+import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../errors.js';
 
-export interface SessionUser {
-  id: number;
+export interface SessionUser extends Actor {
   username: string;
-  score: number;
 }
 
 export interface CurrentSession {
@@ -32,6 +33,7 @@ const newSecret = () => randomBytes(32).toString('base64url');
 export class SessionStore {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
     private readonly now: Clock,
     private readonly limits: SessionLimits,
   ) {}
@@ -60,7 +62,12 @@ export class SessionStore {
     return token;
   }
 
-  /** One query: the session and its user, or null when unknown or expired. */
+  /**
+   * One query: the session, its user and the user's permissions (through
+   * groups and direct grants), or null when unknown, expired, or the account
+   * is switched off or banned. Permissions are read afresh on every request,
+   * so a grant or a ban takes effect on the next one.
+   */
   async lookup(token: string): Promise<CurrentSession | null> {
     const row = await this.db
       .selectFrom('sessions')
@@ -73,12 +80,20 @@ export class SessionStore {
         'users.id as user_id',
         'users.username',
         'users.score',
+        'users.created_at as user_created_at',
+        'users.is_active',
+        'users.is_staff',
+        'users.is_superuser',
+        'users.banned_at',
+        'users.banned_until',
       ])
+      .select(permissionsColumn(this.dialect).as('permissions'))
       .where('sessions.id', '=', hashToken(token))
       .executeTakeFirst();
     if (!row) return null;
     const now = this.now();
-    if (now - row.last_seen_at > this.limits.idleMs || now - row.created_at > this.limits.maxAgeMs) {
+    const expired = now - row.last_seen_at > this.limits.idleMs || now - row.created_at > this.limits.maxAgeMs;
+    if (expired || !row.is_active || isBanned(row, now)) {
       await this.db.deleteFrom('sessions').where('id', '=', row.id).execute();
       return null;
     }
@@ -87,7 +102,15 @@ export class SessionStore {
       csrfToken: row.csrf_token,
       createdAt: row.created_at,
       lastSeenAt: row.last_seen_at,
-      user: { id: row.user_id, username: row.username, score: row.score },
+      user: {
+        id: row.user_id,
+        username: row.username,
+        score: row.score,
+        createdAt: row.user_created_at,
+        isStaff: row.is_staff === 1,
+        isSuperuser: row.is_superuser === 1,
+        permissions: parsePermissions(row.permissions),
+      },
     };
   }
 
@@ -123,6 +146,11 @@ export class SessionStore {
       .execute();
     return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, userAgent: r.user_agent, ip: r.ip }));
   }
+}
+
+/** Whether a user row is banned at `now` (a ban without an end lasts until lifted). */
+export function isBanned(user: { banned_at: number | null; banned_until: number | null }, now: number): boolean {
+  return user.banned_at !== null && (user.banned_until === null || user.banned_until > now);
 }
 
 export interface SessionSummary {

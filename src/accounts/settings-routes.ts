@@ -1,21 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../web/route-deps.js';
 import { ValidationError } from '../errors.js';
-import { currentUser, requireSignIn } from '../web/guards.js';
+import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody } from '../web/schemas.js';
 import { startFreshSession } from './session-hooks.js';
 import { passwordPage, sessionsPage } from './settings-views.js';
 
-
-export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): void {
+/** /settings/…: the signed-in person's own account; registered under that prefix. */
+export const settingsRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts, sessions } = deps.services;
 
   app.get(
-    '/settings/sessions',
-    { preHandler: requireSignIn, schema: { querystring: Type.Object({ done: Type.Optional(Type.Literal('password')) }, { additionalProperties: false }) } },
+    '/sessions',
+    { config: { access: 'signed-in' }, schema: { querystring: Type.Object({ done: Type.Optional(Type.Literal('password')) }, { additionalProperties: false }) } },
     async (request, reply) => {
       const list = await sessions.listForUser(currentUser(request).id);
       const notice = request.query.done === 'password' ? 'Your password was changed and every other session signed out.' : undefined;
@@ -23,17 +23,17 @@ export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): 
     },
   );
 
-  app.post('/settings/sessions/sign-out-others', { preHandler: requireSignIn, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
+  app.post('/sessions/sign-out-others', { config: { access: 'signed-in' }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     await sessions.destroyOthers(currentUser(request).id, request.session!.id);
     return reply.redirect('/settings/sessions/', 303);
   });
 
-  app.get('/settings/password', { preHandler: requireSignIn }, async (request, reply) => sendHtml(reply, passwordPage(deps.view(request), {})));
+  app.get('/password', { config: { access: 'signed-in' } }, async (request, reply) => sendHtml(reply, passwordPage(deps.view(request), {})));
 
   app.post(
-    '/settings/password',
+    '/password',
     {
-      preHandler: requireSignIn,
+      config: { access: 'signed-in' },
       schema: {
         body: Type.Object(
           { current_password: Type.String({ maxLength: 1000 }), new_password: Type.String({ maxLength: 1000 }), _csrf: CsrfField },
@@ -55,4 +55,4 @@ export function registerSettingsRoutes(root: FastifyInstance, deps: RouteDeps): 
       return reply.redirect('/settings/sessions/?done=password', 303);
     },
   );
-}
+};

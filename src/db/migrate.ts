@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 import type { Db, DialectName } from './database.js';
 import { isDatabaseUnavailable } from './faults.js';
 import * as forumCore from './migrations/001_forum_core.js';
+import * as rolesModeration from './migrations/002_roles_moderation.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -9,6 +10,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 // run the same migrations without a file-system lookup.
 export const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
+  '002_roles_moderation': rolesModeration,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -12,6 +12,16 @@ export interface UsersTable {
   /** Karma: upvotes minus downvotes over everything the user wrote. */
   score: Generated<number>;
   created_at: number;
+  /** 0: the account is switched off (cannot sign in), as Django's is_active. */
+  is_active: Generated<number>;
+  /** May enter /admin (each screen still needs its permission). */
+  is_staff: Generated<number>;
+  /** Holds every permission without being given it. */
+  is_superuser: Generated<number>;
+  /** Set while banned; banned_until null means until unbanned. */
+  banned_at: number | null;
+  banned_until: number | null;
+  ban_reason: string | null;
 }
 
 export interface SessionsTable {
@@ -38,6 +48,10 @@ interface VotableColumns {
   text_html: string;
   /** Sequence number of the last direct reply (WBS allocation). */
   child_count: Generated<number>;
+  /** Hidden by a moderator: out of listings, its words shown only to moderators. */
+  hidden_at: number | null;
+  /** The flag count a moderator last reviewed: only flags beyond it hold the item back. */
+  flags_reviewed: Generated<number>;
 }
 
 export interface PostsTable extends VotableColumns {
@@ -51,6 +65,10 @@ export interface PostsTable extends VotableColumns {
   num_comments: Generated<number>;
   /** Ranking key of the front page, recomputed whenever the score changes. */
   hotness: number;
+  /** Locked: no new comments. */
+  locked_at: number | null;
+  /** Pinned: first on the front page. */
+  pinned_at: number | null;
 }
 
 export interface CommentsTable extends VotableColumns {
@@ -69,6 +87,8 @@ interface VoteColumns {
   /** 1 up, -1 down, 0 none (the row then only carries a flag). */
   direction: number;
   flagged: number;
+  /** Why it was flagged (FLAG_REASONS), while flagged. */
+  flag_reason: string | null;
   created_at: number;
 }
 export interface PostVotesTable extends VoteColumns {
@@ -78,6 +98,44 @@ export interface CommentVotesTable extends VoteColumns {
   comment_id: number;
 }
 
+export interface PermissionsTable {
+  id: Generated<number>;
+  /** `app.action_model`, e.g. forum.change_comment. */
+  codename: string;
+  name: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface GroupPermissionsTable {
+  group_id: number;
+  permission_id: number;
+}
+export interface UserGroupsTable {
+  user_id: number;
+  group_id: number;
+}
+export interface UserPermissionsTable {
+  user_id: number;
+  permission_id: number;
+}
+
+/** The public record of every moderator's act. */
+export interface ModerationLogTable {
+  id: Generated<number>;
+  moderator_id: number;
+  action: string;
+  target_type: 'post' | 'comment' | 'user';
+  target_id: number;
+  /** What the item was when acted on: a title, a comment's opening words, a username. */
+  subject: string;
+  reason: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -85,6 +143,12 @@ export interface Database {
   comments: CommentsTable;
   post_votes: PostVotesTable;
   comment_votes: CommentVotesTable;
+  permissions: PermissionsTable;
+  groups: GroupsTable;
+  group_permissions: GroupPermissionsTable;
+  user_groups: UserGroupsTable;
+  user_permissions: UserPermissionsTable;
+  moderation_log: ModerationLogTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Comment, Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { renderMarkdown } from './markdown.js';
-import { TEXT_MAX } from './posts.js';
+import { refusedEdit, TEXT_MAX } from './posts.js';
 import { orderThread, type ThreadSort } from './thread.js';
 import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
 
@@ -17,14 +18,14 @@ export const DUPLICATE_COMMENT_WINDOW_MS = 10 * 60_000;
 export interface NewComment {
   postId: number;
   parentId?: number | undefined;
-  authorId: number;
+  author: Actor;
   text: string;
 }
 
 export type CommentWithAuthor = Comment & { author: string };
 
 /** What a thread shows of a comment: no Markdown source, the larger half of a row. */
-export type ThreadComment = Pick<Comment, 'id' | 'parent_id' | 'author_id' | 'depth' | 'text_html' | 'upvotes' | 'downvotes' | 'created_at' | 'deleted_at'> & {
+export type ThreadComment = Pick<Comment, 'id' | 'parent_id' | 'author_id' | 'depth' | 'text_html' | 'upvotes' | 'downvotes' | 'created_at' | 'deleted_at' | 'hidden_at'> & {
   author: string;
 };
 
@@ -39,6 +40,7 @@ export class CommentService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly policy: Policy,
     private readonly now: Clock,
   ) {}
 
@@ -53,6 +55,9 @@ export class CommentService {
     return inTransaction(this.db, async (trx) => {
       const post = await this.lockPost(trx, input.postId);
       if (!post || post.deleted_at !== null) throw new NotFoundError('No such discussion');
+      if (!this.policy.can(input.author, 'comment.add', post)) {
+        throw new ForbiddenError(post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.');
+      }
       let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at'> | undefined;
       if (input.parentId !== undefined) {
         parent = await this.lockComment(trx, input.parentId);
@@ -66,7 +71,7 @@ export class CommentService {
         .selectFrom('comments')
         .selectAll()
         .where('post_id', '=', input.postId)
-        .where('author_id', '=', input.authorId)
+        .where('author_id', '=', input.author.id)
         .where('parent_id', parent ? '=' : 'is', parent ? parent.id : null)
         .where('text', '=', text)
         .where('deleted_at', 'is', null)
@@ -86,7 +91,7 @@ export class CommentService {
         .insertInto('comments')
         .values({
           post_id: input.postId,
-          author_id: input.authorId,
+          author_id: input.author.id,
           parent_id: parent?.id ?? null,
           path: childPath(parent?.path ?? '', sequence),
           depth: (parent?.depth ?? 0) + 1,
@@ -105,8 +110,8 @@ export class CommentService {
     });
   }
 
-  async edit(commentId: number, userId: number, rawText: string): Promise<Comment> {
-    const comment = await this.requireOwn(commentId, userId);
+  async edit(commentId: number, actor: Actor, rawText: string): Promise<Comment> {
+    const comment = await this.requireEditable(commentId, actor);
     const text = validText(rawText);
     // Only a live comment takes the words: a delete that won a race keeps them gone.
     const { numUpdatedRows } = await this.db
@@ -124,13 +129,14 @@ export class CommentService {
    * words. Deleting a deleted comment again (a double click, a second tab)
    * changes nothing and succeeds like the first time.
    */
-  async delete(commentId: number, userId: number): Promise<Comment> {
+  async delete(commentId: number, actor: Actor): Promise<Comment> {
     return inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('comments').select('post_id').where('id', '=', commentId).executeTakeFirst();
       if (!found) throw new NotFoundError('No such comment');
       await this.lockPost(trx, found.post_id);
-      const comment = await this.ownComment(commentId, userId, trx, { lock: true });
+      const comment = await this.readComment(commentId, trx, { lock: true });
       if (comment.deleted_at !== null) return comment;
+      if (!this.policy.can(actor, 'comment.delete', comment)) throw new ForbiddenError('You can only delete your own comments.');
       await trx
         .updateTable('comments')
         .set({ text: '', text_html: '', deleted_at: this.now() })
@@ -161,15 +167,24 @@ export class CommentService {
     return comment;
   }
 
-  /** A live comment the user wrote, or the reason they cannot change it. */
-  async requireOwn(commentId: number, userId: number): Promise<Comment> {
-    const comment = await this.ownComment(commentId, userId, this.db);
+  /** A live comment the actor may edit, or the reason they cannot. */
+  async requireEditable(commentId: number, actor: Actor): Promise<Comment> {
+    const comment = await this.readComment(commentId, this.db);
     if (comment.deleted_at !== null) throw new NotFoundError('No such comment');
+    if (!this.policy.can(actor, 'comment.edit', comment)) throw new ForbiddenError(refusedEdit(comment, actor, 'comments'));
     return comment;
   }
 
-  /** The user's comment, deleted or not; locked for the transaction when asked (PostgreSQL). */
-  private async ownComment(commentId: number, userId: number, db: Kysely<Database>, options = { lock: false }): Promise<Comment> {
+  /** A live comment the actor may delete, or the reason they cannot. */
+  async requireDeletable(commentId: number, actor: Actor): Promise<CommentWithAuthor> {
+    const comment = await this.require(commentId);
+    if (comment.deleted_at !== null) throw new NotFoundError('No such comment');
+    if (!this.policy.can(actor, 'comment.delete', comment)) throw new ForbiddenError('You can only delete your own comments.');
+    return comment;
+  }
+
+  /** A comment, deleted or not; locked for the transaction when asked (PostgreSQL). */
+  private async readComment(commentId: number, db: Kysely<Database>, options = { lock: false }): Promise<Comment> {
     const comment = await db
       .selectFrom('comments')
       .selectAll()
@@ -177,7 +192,6 @@ export class CommentService {
       .$if(options.lock && this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     if (!comment) throw new NotFoundError('No such comment');
-    if (comment.author_id !== userId) throw new ForbiddenError('You can only change your own comments.');
     return comment;
   }
 
@@ -204,6 +218,7 @@ export class CommentService {
         'comments.downvotes',
         'comments.created_at',
         'comments.deleted_at',
+        'comments.hidden_at',
         'users.username as author',
       ])
       .where('comments.id', 'in', ids)
@@ -264,7 +279,7 @@ export class CommentService {
   private lockPost(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('posts')
-      .select(['id', 'deleted_at'])
+      .select(['id', 'author_id', 'created_at', 'deleted_at', 'hidden_at', 'locked_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

@@ -3,7 +3,7 @@
 // 1,000-comment thread. Goes through the services, so every rule and counter
 // holds; a clock of its own spreads the activity over time. Running it again
 // adds nothing.
-import type { Services } from '../app.js';
+import type { Services } from '../services.js';
 import type { User } from '../db/schema.js';
 import type { Clock } from '../errors.js';
 import { MAX_DEPTH } from './wbs.js';
@@ -162,14 +162,14 @@ export async function seedDemo(
   const vote = async (target: 'post' | 'comment', id: number, authorId: number, chance: number) => {
     for (const voter of users) {
       if (voter.id === authorId || random() > chance) continue;
-      await services.votes.apply(target, id, voter.id, random() < 0.85 ? 'upvote' : 'downvote');
+      await services.votes.apply(target, id, await services.accounts.actor(voter.id), random() < 0.85 ? 'upvote' : 'downvote');
     }
   };
 
   // The long thread first (two days ago), so the discussions after it are the freshest.
   time = end - 48 * HOUR;
   const threadAuthor = users[0]!;
-  const thread = await services.posts.create(threadAuthor.id, {
+  const thread = await services.posts.create(await services.accounts.actor(threadAuthor.id), {
     title: DEMO_THREAD_TITLE,
     text: 'Share what you **measured**, not what you believe: page weight, query counts, response times.\n\nWhat made the biggest difference for your forum or app?',
   });
@@ -185,7 +185,7 @@ export async function seedDemo(
       added = await services.comments.add({
         postId: longThreadId,
         parentId: parent && parent.depth < MAX_DEPTH ? parent.id : undefined,
-        authorId,
+        author: await services.accounts.actor(authorId),
         text: `${pick(OPENERS)} ${pick(CLAIMS)}.${pick(CLOSERS)}`,
       });
     } while (added.duplicate);
@@ -199,7 +199,7 @@ export async function seedDemo(
   for (const [i, demo] of POSTS.slice(0, postCount).entries()) {
     time = end - 42 * HOUR + Math.floor(i * step);
     const author = pick(users);
-    const result = await services.posts.create(author.id, demo);
+    const result = await services.posts.create(await services.accounts.actor(author.id), demo);
     if (!result.created) continue;
     const postTime = time;
     await vote('post', result.post.id, author.id, 0.2 + random() * 0.6);
@@ -211,7 +211,7 @@ export async function seedDemo(
       const { comment, duplicate } = await services.comments.add({
         postId: result.post.id,
         parentId: parent && parent.depth < 6 ? parent.id : undefined,
-        authorId: pick(users).id,
+        author: await services.accounts.actor(pick(users).id),
         text: pick(REPLIES),
       });
       if (duplicate) continue;

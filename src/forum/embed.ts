@@ -2,8 +2,8 @@
 // so it is read-only, shows nothing personal, sets no cookie, and its links
 // open the full site.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../app.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { RouteDeps } from '../web/route-deps.js';
 import type { ViewContext } from '../web/context.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { embeddedPage } from '../web/layout.js';
@@ -22,7 +22,7 @@ ${commentTree(ctx, view)}
   });
 }
 
-export function registerEmbedRoutes(root: FastifyInstance, deps: RouteDeps): void {
+export const embedRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { posts, comments } = deps.services;
 
@@ -31,7 +31,7 @@ export function registerEmbedRoutes(root: FastifyInstance, deps: RouteDeps): voi
     {
       // Everyone sees what a visitor sees (no name, token or votes of their own):
       // the session is not even read, so no cookie is touched either.
-      config: { framing: 'embed', session: false },
+      config: { access: 'public', framing: 'embed', session: false },
       schema: { params: IdParams, querystring: Type.Object({}, { additionalProperties: false }) },
     },
     async (request, reply) => {
@@ -52,4 +52,4 @@ export function registerEmbedRoutes(root: FastifyInstance, deps: RouteDeps): voi
       return sendHtml(reply, embedPage(ctx, view));
     },
   );
-}
+};

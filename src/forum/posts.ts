@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Actor, Policy } from '../access/policy.js';
 import type { Database, Post } from '../db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { parseLink } from './links.js';
@@ -60,13 +61,22 @@ function validPost(input: PostInput) {
   };
 }
 
+/** Why an edit was refused: someone else's item, or one's own after the edit window. */
+export function refusedEdit(item: { author_id: number; hidden_at: number | null }, actor: Actor, what: string): string {
+  if (item.author_id !== actor.id) return `You can only edit your own ${what}.`;
+  if (item.hidden_at !== null) return 'A moderator hid this; it cannot be edited.';
+  return 'The time for editing this has passed.';
+}
+
 export class PostService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly policy: Policy,
     private readonly now: Clock,
   ) {}
 
-  async create(authorId: number, input: PostInput): Promise<CreatePostResult> {
+  async create(author: Actor, input: PostInput): Promise<CreatePostResult> {
+    if (!this.policy.can(author, 'post.add')) throw new ForbiddenError('You may not start discussions.');
     const { link, columns } = validPost(input);
     const now = this.now();
     if (link) {
@@ -82,14 +92,14 @@ export class PostService {
     }
     const post = await this.db
       .insertInto('posts')
-      .values({ ...columns, author_id: authorId, created_at: now, hotness: hotness(0, now) })
+      .values({ ...columns, author_id: author.id, created_at: now, hotness: hotness(0, now) })
       .returningAll()
       .executeTakeFirstOrThrow();
     return { created: true, post };
   }
 
-  async update(postId: number, userId: number, input: PostInput): Promise<void> {
-    const post = await this.requireOwn(postId, userId);
+  async update(postId: number, actor: Actor, input: PostInput): Promise<void> {
+    const post = await this.requireEditable(postId, actor);
     const { columns } = validPost(input);
     // Only a live post takes the edit: a delete that won a race keeps its content gone.
     const { numUpdatedRows } = await this.db
@@ -105,9 +115,10 @@ export class PostService {
    * The post stays (its comments keep their place) but loses its content.
    * Deleting it again (a double click, a second tab) changes nothing and succeeds.
    */
-  async delete(postId: number, userId: number): Promise<void> {
+  async delete(postId: number, actor: Actor): Promise<void> {
     const post = await this.require(postId);
-    if (post.author_id !== userId) throw new ForbiddenError('You can only change your own posts.');
+    if (post.deleted_at !== null) return;
+    if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
     await this.db
       .updateTable('posts')
       .set({ text: '', text_html: '', url: null, url_key: null, domain: null, deleted_at: this.now() })
@@ -132,11 +143,19 @@ export class PostService {
     return post;
   }
 
-  /** A live post the user wrote, or the reason they cannot change it. */
-  async requireOwn(postId: number, userId: number): Promise<PostWithAuthor> {
+  /** A live post the actor may edit, or the reason they cannot. */
+  async requireEditable(postId: number, actor: Actor): Promise<PostWithAuthor> {
     const post = await this.require(postId);
     if (post.deleted_at !== null) throw new NotFoundError('This discussion was deleted');
-    if (post.author_id !== userId) throw new ForbiddenError('You can only change your own posts.');
+    if (!this.policy.can(actor, 'post.edit', post)) throw new ForbiddenError(refusedEdit(post, actor, 'discussions'));
+    return post;
+  }
+
+  /** A live post the actor may delete, or the reason they cannot. */
+  async requireDeletable(postId: number, actor: Actor): Promise<PostWithAuthor> {
+    const post = await this.require(postId);
+    if (post.deleted_at !== null) throw new NotFoundError('This discussion was deleted');
+    if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
     return post;
   }
 

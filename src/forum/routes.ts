@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../web/route-deps.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { FieldErrors } from '../web/forms.js';
-import { currentUser, requireSignIn } from '../web/guards.js';
+import { currentUser } from '../web/guards.js';
 import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
@@ -29,7 +29,7 @@ function fieldErrors(error: unknown): FieldErrors {
   throw error;
 }
 
-export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): void {
+export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { posts, comments, votes } = deps.services;
   const discussionUrl = (postId: number, o: { commentId?: number; page?: number; sort?: ThreadSort } = {}) => {
@@ -44,7 +44,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     ['/', 'hot', 'Top discussions', 'Top'],
     ['/new', 'new', 'Newest discussions', 'New'],
   ] as const) {
-    app.get(path, { schema: { querystring: PageQuery } }, async (request, reply) => {
+    app.get(path, { config: { access: 'public' }, schema: { querystring: PageQuery } }, async (request, reply) => {
       const page = request.query.page ?? 1;
       const { posts: items, hasMore } = await posts.list(order, page);
       const user = request.session?.user;
@@ -53,13 +53,13 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     });
   }
 
-  app.get('/start-discussion', { preHandler: requireSignIn }, async (request, reply) =>
+  app.get('/start-discussion', { config: { access: 'forum.add_post' } }, async (request, reply) =>
     sendHtml(reply, postFormPage(deps.view(request), { heading: 'Start a discussion', action: '/start-discussion/', values: {}, submit: 'Submit' })),
   );
 
-  app.post('/start-discussion', { preHandler: requireSignIn, config: { speedLimit: 'post' }, schema: { body: PostBody } }, async (request, reply) => {
+  app.post('/start-discussion', { config: { access: 'forum.add_post', speedLimit: 'post' }, schema: { body: PostBody } }, async (request, reply) => {
     try {
-      const result = await posts.create(currentUser(request).id, request.body);
+      const result = await posts.create(currentUser(request), request.body);
       return reply.redirect(discussionUrl(result.created ? result.post.id : result.existingId), 303);
     } catch (error) {
       const page = postFormPage(deps.view(request), {
@@ -100,6 +100,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   app.get(
     '/discuss/:id',
     {
+      config: { access: 'public' },
       schema: {
         params: IdParams,
         querystring: Type.Object({ sort: SortQuery.properties.sort, page: PageNumber }, { additionalProperties: false }),
@@ -108,9 +109,9 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
   );
 
-  app.post('/discuss/:id', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
+  app.post('/discuss/:id', { config: { access: 'forum.add_comment', speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
-      const { comment } = await comments.add({ postId: request.params.id, authorId: currentUser(request).id, text: request.body.text });
+      const { comment } = await comments.add({ postId: request.params.id, author: currentUser(request), text: request.body.text });
       return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       const page = await showDiscussion(request, request.params.id, 'best', 1, { text: request.body.text, errors: fieldErrors(error) });
@@ -118,8 +119,8 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     }
   });
 
-  app.get('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
-    const post = await posts.requireOwn(request.params.id, currentUser(request).id);
+  app.get('/discuss/:id/edit', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const post = await posts.requireEditable(request.params.id, currentUser(request));
     const self = discussionUrl(post.id);
     return sendHtml(
       reply,
@@ -133,10 +134,10 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     );
   });
 
-  app.post('/discuss/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams, body: PostBody } }, async (request, reply) => {
+  app.post('/discuss/:id/edit', { config: { access: 'signed-in' }, schema: { params: IdParams, body: PostBody } }, async (request, reply) => {
     const self = discussionUrl(request.params.id);
     try {
-      await posts.update(request.params.id, currentUser(request).id, request.body);
+      await posts.update(request.params.id, currentUser(request), request.body);
       return reply.redirect(self, 303);
     } catch (error) {
       const view = deps.view(request);
@@ -145,17 +146,17 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     }
   });
 
-  app.get('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) =>
-    sendHtml(reply, deletePostPage(deps.view(request), await posts.requireOwn(request.params.id, currentUser(request).id))),
+  app.get('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) =>
+    sendHtml(reply, deletePostPage(deps.view(request), await posts.requireDeletable(request.params.id, currentUser(request)))),
   );
 
-  app.post('/discuss/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
-    await posts.delete(request.params.id, currentUser(request).id);
+  app.post('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
+    await posts.delete(request.params.id, currentUser(request));
     return reply.redirect(discussionUrl(request.params.id), 303);
   });
 
   // Every comment's permalink. Not permanent: votes and new comments move a comment between pages.
-  app.get('/comments/:id', { schema: { params: IdParams, querystring: SortQuery } }, async (request, reply) => {
+  app.get('/comments/:id', { config: { access: 'public' }, schema: { params: IdParams, querystring: SortQuery } }, async (request, reply) => {
     const comment = await comments.require(request.params.id);
     return reply.redirect(await commentUrl(comment, request.query.sort), 302);
   });
@@ -163,16 +164,16 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   const replyPage = (request: FastifyRequest, parent: Awaited<ReturnType<typeof comments.require>>, text?: string, errors?: FieldErrors) =>
     commentFormPage(deps.view(request), { heading: 'Reply', action: `/comments/${parent.id}/reply/`, context: parent, text, errors, submit: 'Reply' });
 
-  app.get('/comments/:id/reply', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
+  app.get('/comments/:id/reply', { config: { access: 'forum.add_comment' }, schema: { params: IdParams } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     if (parent.deleted_at !== null) throw new NotFoundError('That comment was deleted.');
     return sendHtml(reply, replyPage(request, parent));
   });
 
-  app.post('/comments/:id/reply', { preHandler: requireSignIn, config: { speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
+  app.post('/comments/:id/reply', { config: { access: 'forum.add_comment', speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     try {
-      const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, authorId: currentUser(request).id, text: request.body.text });
+      const { comment } = await comments.add({ postId: parent.post_id, parentId: parent.id, author: currentUser(request), text: request.body.text });
       return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       return sendHtml(reply, replyPage(request, parent, request.body.text, fieldErrors(error)), 400);
@@ -182,27 +183,27 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
   const editCommentPage = (request: FastifyRequest, id: number, text: string, errors?: FieldErrors) =>
     commentFormPage(deps.view(request), { heading: 'Edit comment', action: `/comments/${id}/edit/`, text, errors, submit: 'Save', deleteLink: `/comments/${id}/delete/` });
 
-  app.get('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
-    const comment = await comments.requireOwn(request.params.id, currentUser(request).id);
+  app.get('/comments/:id/edit', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const comment = await comments.requireEditable(request.params.id, currentUser(request));
     return sendHtml(reply, editCommentPage(request, comment.id, comment.text));
   });
 
-  app.post('/comments/:id/edit', { preHandler: requireSignIn, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
+  app.post('/comments/:id/edit', { config: { access: 'signed-in' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {
     try {
-      const comment = await comments.edit(request.params.id, currentUser(request).id, request.body.text);
+      const comment = await comments.edit(request.params.id, currentUser(request), request.body.text);
       return reply.redirect(await commentUrl(comment), 303);
     } catch (error) {
       return sendHtml(reply, editCommentPage(request, request.params.id, request.body.text, fieldErrors(error)), 400);
     }
   });
 
-  app.get('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams } }, async (request, reply) => {
-    const user = currentUser(request);
-    return sendHtml(reply, deleteCommentPage(deps.view(request), await comments.requireOwn(request.params.id, user.id), user.username));
+  app.get('/comments/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const comment = await comments.requireDeletable(request.params.id, currentUser(request));
+    return sendHtml(reply, deleteCommentPage(deps.view(request), comment, comment.author));
   });
 
-  app.post('/comments/:id/delete', { preHandler: requireSignIn, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
-    const comment = await comments.delete(request.params.id, currentUser(request).id);
+  app.post('/comments/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
+    const comment = await comments.delete(request.params.id, currentUser(request));
     return reply.redirect(await commentUrl(comment), 303);
   });
 
@@ -210,7 +211,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
     app.post(
       `/api/${target}s/:id/:action`,
       {
-        preHandler: requireSignIn,
+        config: { access: 'signed-in' },
         schema: {
           params: Type.Object(
             { id: RowId, action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
@@ -221,7 +222,7 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
       },
       async (request, reply) => {
         const { id, action } = request.params;
-        const result = await votes.apply(target, id, currentUser(request).id, action);
+        const result = await votes.apply(target, id, currentUser(request), action);
         if (wantsJson(request)) {
           const { upvotes, downvotes, flags, score, myVote } = result;
           return reply.send({ upvotes, downvotes, flags, score, myVote });
@@ -239,4 +240,4 @@ export function registerForumRoutes(root: FastifyInstance, deps: RouteDeps): voi
       },
     );
   }
-}
+};

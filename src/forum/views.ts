@@ -16,8 +16,12 @@ import { MAX_DEPTH } from './wbs.js';
 interface Votable {
   id: number;
   author_id: number;
+  created_at: number;
   upvotes: number;
   downvotes: number;
+  /** Listings hold live items only, and leave these out. */
+  deleted_at?: number | null;
+  hidden_at?: number | null;
 }
 
 /** The id tying an item's vote buttons (wherever they sit) to its form. */
@@ -50,9 +54,15 @@ function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: 
   const flagged = vote?.flagged ?? false;
   const base = `/api/${target}s/${item.id}`;
   const id = voteFormId(target, item.id);
+  const rated = { ...item, deleted_at: item.deleted_at ?? null, hidden_at: item.hidden_at ?? null };
+  // A vote or flag already given can always be taken back; giving one is the policy's call (karma privileges).
+  const up = direction === 1 || ctx.can('vote.up', rated);
+  const down = direction === -1 || ctx.can('vote.down', rated);
+  const mayFlag = flagged || ctx.can('flag', rated);
+  if (!up && !down && !mayFlag) return { arrows: html``, flag: html`` };
   return {
-    arrows: html`<div class="arrows"><form method="post" action="${base}/upvote" id="${id}" data-vote>${csrfField(ctx)}</form><button form="${id}" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button><button form="${id}" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button></div>`,
-    flag: html`<button form="${id}" formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button>`,
+    arrows: html`<div class="arrows"><form method="post" action="${base}/upvote" id="${id}" data-vote>${csrfField(ctx)}</form>${up ? html`<button form="${id}" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button>` : ''}${down ? html`<button form="${id}" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>` : ''}</div>`,
+    flag: mayFlag ? html`<button form="${id}" formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button>` : html``,
   };
 }
 
@@ -103,12 +113,12 @@ function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, p
     ? html`<p class="context"><a href="/comments/${c.parent_id}/${view.sort === 'old' ? '?sort=old' : ''}">in reply to an earlier comment</a></p>`
     : '';
   if (c.deleted_at !== null) return html`<div class="body">${context}<p class="meta"><span class="deleted">[deleted]</span></p></div>`;
-  const own = ctx.user?.id === c.author_id;
   const { arrows, flag } = voteButtons(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly);
-  const reply = c.depth < MAX_DEPTH ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
-  const actions = readOnly
-    ? ''
-    : html`<div class="actions">${arrows}${reply}${flag}${own ? html`<a href="/comments/${c.id}/edit/">edit</a><a href="/comments/${c.id}/delete/">delete</a>` : ''}</div>`;
+  const mayReply = c.depth < MAX_DEPTH && (!ctx.user || ctx.can('comment.add', view.post));
+  const reply = mayReply ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
+  const edit = ctx.can('comment.edit', c) ? html`<a href="/comments/${c.id}/edit/">edit</a>` : '';
+  const remove = ctx.can('comment.delete', c) ? html`<a href="/comments/${c.id}/delete/">delete</a>` : '';
+  const actions = readOnly ? '' : html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}</div>`;
   const meta = joined([
     html`<a href="/profile/${c.author}/">${c.author}</a>`,
     scoreTag(c),
@@ -161,7 +171,6 @@ export const discussionTitle = (post: PostWithAuthor): string => (post.deleted_a
 export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const { post } = view;
   const deleted = post.deleted_at !== null;
-  const own = ctx.user?.id === post.author_id && !deleted;
   const { arrows, flag } = deleted ? { arrows: html``, flag: html`` } : voteButtons(ctx, 'post', post, view.postVote, view.readOnly);
   const meta = joined([
     deleted ? '' : scoreTag(post),
@@ -169,8 +178,8 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
     html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
     plural(post.num_comments, 'comment'),
     flag,
-    own ? html`<a href="/discuss/${post.id}/edit/">edit</a>` : '',
-    own ? html`<a href="/discuss/${post.id}/delete/">delete</a>` : '',
+    !view.readOnly && ctx.can('post.edit', post) ? html`<a href="/discuss/${post.id}/edit/">edit</a>` : '',
+    !view.readOnly && ctx.can('post.delete', post) ? html`<a href="/discuss/${post.id}/delete/">delete</a>` : '',
   ]);
   return html`<article class="post item" id="${itemAnchor('post', post.id)}">${arrows}
 <h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(post)}</h1>
@@ -187,9 +196,11 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
   const sortLinks = html`<p class="sort">Sort: ${view.sort === 'best' ? html`<strong>best</strong> · <a href="${self}?sort=old">oldest</a>` : html`<a href="${self}">best</a> · <strong>oldest</strong>`}</p>`;
   const addComment = deleted
     ? html``
-    : ctx.user
-      ? commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' })
-      : html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`;
+    : !ctx.user
+      ? html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`
+      : ctx.can('comment.add', post)
+        ? commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' })
+        : html`<p class="notice">${post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.'}</p>`;
   return page(ctx, {
     title: discussionTitle(post),
     head: html`<link rel="canonical" href="${self}">`,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Action, Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
@@ -47,12 +48,27 @@ function nextState(action: VoteAction, current: ViewerVote): ViewerVote {
   }
 }
 
+/** What giving each vote needs from the policy (taking one back needs nothing). */
+const PRIVILEGE: Record<VoteAction, Extract<Action, 'vote.up' | 'vote.down' | 'flag'> | null> = {
+  upvote: 'vote.up',
+  downvote: 'vote.down',
+  flag: 'flag',
+  unvote: null,
+  unflag: null,
+};
+const REFUSAL = {
+  'vote.up': 'You may not vote.',
+  'vote.down': 'Downvoting needs more karma.',
+  flag: 'Flagging needs more karma.',
+} as const;
+
 const myVote = (direction: number): MyVote => (direction > 0 ? 'up' : direction < 0 ? 'down' : null);
 
 export class VoteService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly policy: Policy,
     private readonly now: Clock,
   ) {}
 
@@ -62,17 +78,21 @@ export class VoteService {
    * same transaction as the vote row, so they always equal a recount.
    * Repeating an action changes nothing.
    */
-  async apply(target: VoteTarget, itemId: number, userId: number, action: VoteAction): Promise<VoteCounts> {
+  async apply(target: VoteTarget, itemId: number, actor: Actor, action: VoteAction): Promise<VoteCounts> {
     const t = TABLES[target];
+    const userId = actor.id;
     return inTransaction(this.db, async (trx) => {
       const item = await trx
         .selectFrom(t.items as 'posts')
-        .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at'])
+        .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at', 'hidden_at'])
         .where('id', '=', itemId)
         .$if(this.dialect === 'postgres', (q) => q.forUpdate())
         .executeTakeFirst();
       if (!item || item.deleted_at !== null) throw new NotFoundError(`No such ${target}`);
       if (item.author_id === userId) throw new ForbiddenError(`You cannot vote on your own ${target}.`);
+      // Taking a vote or flag back is always allowed; giving one is a privilege.
+      const needs = PRIVILEGE[action];
+      if (needs && !this.policy.can(actor, needs, item)) throw new ForbiddenError(REFUSAL[needs]);
 
       const row = await trx
         .selectFrom(t.votes as 'post_votes')

@@ -1,8 +1,11 @@
+import type { Can } from '../access/policy.js';
 import type { SessionUser } from '../accounts/sessions.js';
 
 /** What every page needs to know about the request it answers. */
 export interface ViewContext {
   user: SessionUser | null;
+  /** The policy's `can` for this user: a template shows a control only when it allows. */
+  can: Can;
   /** The session's CSRF token (signed in), or the login form's signed token. */
   csrfToken: string | null;
   /** Path and query of this request, for "log in and come back" links. */

@@ -3,7 +3,7 @@
 // phone-sized screen (390 CSS px wide).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../src/app.js';
+import type { Services } from '../../src/services.js';
 import { COMMENTS_PER_PAGE } from '../../src/forum/comments.js';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD, seedDiscussion } from '../support/discussion-fixture.js';
@@ -18,17 +18,17 @@ const PHONE = { width: 390, height: 844 };
  */
 async function seed(services: Services) {
   const f = await seedDiscussion(services);
-  const created = await services.posts.create(f.asha.id, { title: 'A very long thread', text: 'Three pages of comments.' });
+  const created = await services.posts.create(await services.accounts.actor(f.asha.id), { title: 'A very long thread', text: 'Three pages of comments.' });
   if (!created.created) throw new Error('not created');
   const long = created.post;
-  const add = async (text: string, parentId?: number) => (await services.comments.add({ postId: long.id, authorId: f.asha.id, text, parentId })).comment;
+  const add = async (text: string, parentId?: number) => (await services.comments.add({ postId: long.id, author: await services.accounts.actor(f.asha.id), text, parentId })).comment;
   for (let i = 1; i < 2 * COMMENTS_PER_PAGE; i++) await add(`Comment number ${i}, with enough words to take a line or two of the page.`);
   const lastOfPage2 = await add('The last comment of page 2.');
   const opensPage3 = await add('The first comment of page 3, a reply to the last of page 2.', lastOfPage2.id);
   for (let i = 1; i <= 40; i++) await add(`Comment number ${i} of page 3.`);
   const onPage3 = await add('A comment far down page 3.');
-  const doomed = (await services.comments.add({ postId: f.post.id, authorId: f.ben.id, text: 'Ben will take this back.' })).comment;
-  const doomedPost = await services.posts.create(f.ben.id, { title: 'Ben will delete this discussion', text: 'Soon gone.' });
+  const doomed = (await services.comments.add({ postId: f.post.id, author: await services.accounts.actor(f.ben.id), text: 'Ben will take this back.' })).comment;
+  const doomedPost = await services.posts.create(await services.accounts.actor(f.ben.id), { title: 'Ben will delete this discussion', text: 'Soon gone.' });
   if (!doomedPost.created) throw new Error('not created');
   return { ...f, long, lastOfPage2, opensPage3, onPage3, doomed, doomedPost: doomedPost.post };
 }

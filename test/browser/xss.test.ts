@@ -5,7 +5,7 @@
 // and each payload must come back as the text it was.
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../src/app.js';
+import type { Services } from '../../src/services.js';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD } from '../support/discussion-fixture.js';
 import { XSS_LINKS, XSS_PAYLOADS, XSS_REFUSED_LINKS } from '../support/xss-corpus.js';
@@ -18,7 +18,7 @@ async function seedPayloads(services: Services) {
   const { accounts, posts, comments } = services;
   const mallory = await accounts.signup({ username: 'mallory', password: PASSWORD });
   const create = async (input: { title: string; url?: string; text?: string }) => {
-    const result = await posts.create(mallory.id, input);
+    const result = await posts.create(await accounts.actor(mallory.id), input);
     if (!result.created) throw new Error(`seedPayloads: "${input.title}" was not created`);
     return result.post;
   };
@@ -33,9 +33,9 @@ async function seedPayloads(services: Services) {
   let previous: number | undefined;
   for (const [i, text] of XSS_PAYLOADS.entries()) {
     const parentId = i % 3 === 2 ? previous : undefined;
-    previous = (await comments.add({ postId: main.id, authorId: mallory.id, text, parentId })).comment.id;
+    previous = (await comments.add({ postId: main.id, author: await accounts.actor(mallory.id), text, parentId })).comment.id;
   }
-  const everything = (await comments.add({ postId: main.id, authorId: mallory.id, text: ALL_PAYLOADS })).comment;
+  const everything = (await comments.add({ postId: main.id, author: await accounts.actor(mallory.id), text: ALL_PAYLOADS })).comment;
   return { mallory, main, postIds, everything };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyContextConfig, FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp, buildServices, type Services } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { buildServices, type Services } from '../../src/services.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';

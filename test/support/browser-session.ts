@@ -41,7 +41,8 @@ export class BrowserSession {
       method: 'POST',
       url,
       payload: form.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, cookie: this.cookieHeader(), ...headers },
+      // As a browser's form post: it asks for a page.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,*/*;q=0.8', origin: ORIGIN, cookie: this.cookieHeader(), ...headers },
     });
     this.remember(response);
     return response;

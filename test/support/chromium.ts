@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import type { Services } from '../../src/app.js';
+import type { Services } from '../../src/services.js';
 import { startTestApp, stopTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';

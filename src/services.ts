@@ -1,0 +1,41 @@
+// The services of one forum, built from Config and a database: what routes,
+// the CLI and tests use. Knows nothing of HTTP.
+import { Policy } from './access/policy.js';
+import { PasswordHasher } from './accounts/passwords.js';
+import { AccountService } from './accounts/service.js';
+import { SessionStore } from './accounts/sessions.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import type { Clock } from './errors.js';
+import { CommentService } from './forum/comments.js';
+import { PostService } from './forum/posts.js';
+import { VoteService } from './forum/votes.js';
+import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
+
+export interface Services {
+  /** Who may do what: the one answer, for routes, services and templates. */
+  policy: Policy;
+  accounts: AccountService;
+  sessions: SessionStore;
+  posts: PostService;
+  comments: CommentService;
+  votes: VoteService;
+  /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
+  sms: SmsSender;
+}
+
+export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
+  const policy = new Policy(config.policy, now);
+  return {
+    policy,
+    accounts: new AccountService(db.kysely, db.dialect, now, new PasswordHasher(config.passwordHashCost)),
+    sessions: new SessionStore(db.kysely, db.dialect, now, {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
+    }),
+    posts: new PostService(db.kysely, policy, now),
+    comments: new CommentService(db.kysely, db.dialect, policy, now),
+    votes: new VoteService(db.kysely, db.dialect, policy, now),
+    sms: createSmsSender(config.sms, { logger, now }),
+  };
+}

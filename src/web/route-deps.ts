@@ -1,0 +1,19 @@
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Clock } from '../errors.js';
+import type { PresessionTokens } from '../security/csrf.js';
+import type { RateLimits } from '../security/rate-limits.js';
+import type { Services } from '../services.js';
+import type { ViewContext } from './context.js';
+
+/** What each feature's route plugin receives: services and the request-level helpers. */
+export interface RouteDeps {
+  services: Services;
+  config: Config;
+  presession: PresessionTokens;
+  view(request: FastifyRequest, csrfToken?: string): ViewContext;
+  /** This site's origin: BASE_URL, else the request's. */
+  origin(request: FastifyRequest): string;
+  limits: RateLimits;
+  now: Clock;
+}

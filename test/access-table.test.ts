@@ -1,0 +1,146 @@
+// Who gets what: every registered route, requested by each kind of person,
+// answers the status written in this table. A new route fails here until it
+// is given its row, so its access rule is a decision, not an accident.
+// Each request runs on fresh items (a discussion and a comment by someone
+// else) and a fresh session, so one row's deletes or sign-outs cannot
+// change another's answer.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../src/db/schema.js';
+import { useTestApp } from './support/app.js';
+import { BrowserSession } from './support/browser-session.js';
+
+const ROLES = ['visitor', 'member', 'moderator', 'admin', 'banned'] as const;
+type Role = (typeof ROLES)[number];
+
+/** Statuses for visitor, member, moderator, admin, banned (a member banned after signing in: a visitor again). */
+type Row = [visitor: number, member: number, moderator: number, admin: number, banned: number];
+
+const PASSWORD = 'a-long-enough-secret';
+const READ: Row = [200, 200, 200, 200, 200];
+/** Needs a signed-in member; refused visitors are sent to log in (303). */
+const MEMBERS: (ok: number) => Row = (ok) => [303, ok, ok, ok, 303];
+/** Someone else's item: a member may not; moderators and admins may. */
+const OTHERS_ITEM: (ok: number) => Row = (ok) => [303, 403, ok, ok, 303];
+
+/** Each route: the body a permitted person would send, and the table row. */
+const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
+  'GET /': { row: READ },
+  'GET /new': { row: READ },
+  'GET /favicon.ico': { row: READ },
+  'GET /robots.txt': { row: READ },
+  'GET /static/*': { row: READ },
+  'GET /signup': { row: [200, 303, 303, 303, 200] },
+  // Signed-in people have no sign-up form token: the CSRF check refuses them.
+  'POST /signup': { body: { username: 'fresh', password: PASSWORD }, row: [303, 403, 403, 403, 303] },
+  'GET /login': { row: [200, 303, 303, 303, 200] },
+  'POST /login': { body: { username: 'nobody', password: 'not-the-password' }, row: [400, 403, 403, 403, 400] },
+  'POST /logout': { body: {}, row: [303, 303, 303, 303, 303] },
+  'GET /profile/:username': { row: READ },
+  'GET /embed/discuss/:id': { row: READ },
+  'GET /discuss/:id': { row: READ },
+  'GET /comments/:id': { row: [302, 302, 302, 302, 302] },
+  'GET /start-discussion': { row: MEMBERS(200) },
+  'POST /start-discussion': { body: { title: 'A title', text: 'Some text' }, row: MEMBERS(303) },
+  'POST /discuss/:id': { body: { text: 'A comment' }, row: MEMBERS(303) },
+  'GET /comments/:id/reply': { row: MEMBERS(200) },
+  'POST /comments/:id/reply': { body: { text: 'A reply' }, row: MEMBERS(303) },
+  'GET /discuss/:id/edit': { row: OTHERS_ITEM(200) },
+  'POST /discuss/:id/edit': { body: { title: 'Edited', text: 'Edited' }, row: OTHERS_ITEM(303) },
+  'GET /discuss/:id/delete': { row: OTHERS_ITEM(200) },
+  'POST /discuss/:id/delete': { body: {}, row: OTHERS_ITEM(303) },
+  'GET /comments/:id/edit': { row: OTHERS_ITEM(200) },
+  'POST /comments/:id/edit': { body: { text: 'Edited' }, row: OTHERS_ITEM(303) },
+  'GET /comments/:id/delete': { row: OTHERS_ITEM(200) },
+  'POST /comments/:id/delete': { body: {}, row: OTHERS_ITEM(303) },
+  'POST /api/posts/:id/:action': { body: {}, row: MEMBERS(303) },
+  'POST /api/comments/:id/:action': { body: {}, row: MEMBERS(303) },
+  'GET /settings/sessions': { row: MEMBERS(200) },
+  'POST /settings/sessions/sign-out-others': { body: {}, row: MEMBERS(303) },
+  'GET /settings/password': { row: MEMBERS(200) },
+  'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
+};
+
+describe('access, route by role', () => {
+  const t = useTestApp();
+  const users = {} as Record<Exclude<Role, 'visitor'>, User>;
+  let writer: User;
+  let stylesheet = '';
+  let unique = 0;
+
+  beforeAll(async () => {
+    const { accounts } = t().services;
+    const { kysely } = t().db;
+    const signup = (name: string) => accounts.signup({ username: `${name}_table`, password: PASSWORD });
+    writer = await signup('writer');
+    for (const role of ['member', 'moderator', 'admin', 'banned'] as const) users[role] = await signup(role);
+    const grant = async (user: User, group: string) => {
+      const { id } = await kysely.selectFrom('groups').select('id').where('name', '=', group).executeTakeFirstOrThrow();
+      await kysely.insertInto('user_groups').values({ user_id: user.id, group_id: id }).execute();
+    };
+    await grant(users.moderator, 'moderator');
+    await grant(users.admin, 'admin');
+    await kysely.updateTable('users').set({ is_staff: 1 }).where('id', '=', users.admin.id).execute();
+    stylesheet = /href="(\/static\/[^"]+\.css)"/.exec((await t().app.inject('/')).body)?.[1] ?? '';
+  });
+
+  /** A browser as `role`: a fresh session of its own (the banned one is banned after signing in). */
+  async function browserAs(role: Role): Promise<BrowserSession> {
+    const browser = new BrowserSession(t().app);
+    if (role === 'visitor') return browser;
+    const user = users[role];
+    await t().db.kysely.updateTable('users').set({ banned_at: null }).where('id', '=', user.id).execute();
+    await browser.login(user.username, PASSWORD);
+    if (role === 'banned') await t().db.kysely.updateTable('users').set({ banned_at: t().clock.now(), ban_reason: 'spam' }).where('id', '=', user.id).execute();
+    return browser;
+  }
+
+  /** Fresh items by the writer, and the route's URL filled in with them. */
+  async function concrete(url: string): Promise<string> {
+    const { services } = t();
+    const author = await services.accounts.actor(writer.id);
+    const created = await services.posts.create(author, { title: `Item ${++unique}`, text: 'x' });
+    if (!created.created) throw new Error('not created');
+    const { comment } = await services.comments.add({ postId: created.post.id, author, text: `comment ${unique}` });
+    const path = url
+      .replace(/^\/static\/\*$/, stylesheet)
+      .replace(/\/comments\/:id/, `/comments/${comment.id}`)
+      .replace(/\/api\/comments\/:id/, `/api/comments/${comment.id}`)
+      .replace(':id', String(created.post.id))
+      .replace(':action', 'upvote')
+      .replace(':username', writer.username);
+    if (/[:*]/.test(path)) throw new Error(`give ${url} its parameters in test/access-table.test.ts`);
+    return path;
+  }
+
+  it('has a row for every route', () => {
+    const routes = [...new Set(t().routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url.replace(/\/$/, '') || '/'}`))];
+    expect(routes.filter((r) => !(r in TABLE))).toEqual([]);
+    expect(Object.keys(TABLE).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it('answers each role with the status in the table', async () => {
+    const got: Record<string, Row> = {};
+    for (const [route, { body }] of Object.entries(TABLE)) {
+      const [method, url] = route.split(' ') as [string, string];
+      const row: number[] = [];
+      for (const role of ROLES) {
+        const browser = await browserAs(role);
+        const path = await concrete(url);
+        let response;
+        if (method === 'GET') response = await browser.get(path);
+        else {
+          // The token comes from the page the form is on, as in a browser.
+          await browser.get(route.includes('signup') ? '/signup' : route.includes('login') ? '/login' : '/');
+          const fields = { ...body };
+          if (fields.username === 'fresh') fields.username = `fresh${++unique}`;
+          response = await browser.post(path, fields);
+        }
+        // A refused visitor is sent to log in, and only there.
+        if (response.statusCode === 303 && String(response.headers.location).startsWith('/login')) expect(role === 'visitor' || role === 'banned').toBe(true);
+        row.push(response.statusCode);
+      }
+      got[route] = row as Row;
+    }
+    expect(got).toEqual(Object.fromEntries(Object.entries(TABLE).map(([route, { row }]) => [route, row])));
+  }, 120_000);
+});

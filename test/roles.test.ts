@@ -143,3 +143,18 @@ describe('FORUM_PRIVATE', () => {
     expect((await author.get('/')).statusCode).toBe(403);
   });
 });
+
+describe('a visitor sent to log in from a form', () => {
+  const t = useTestApp({ BASE_URL: 'https://forum.example.com' });
+
+  it('comes back to the page the form was on, judged against BASE_URL (not the Host header)', async () => {
+    const response = await t().app.inject({
+      method: 'POST',
+      url: '/start-discussion/',
+      headers: { host: 'internal:3000', origin: 'https://forum.example.com', referer: 'https://forum.example.com/new?page=2', accept: 'text/html' },
+      payload: {},
+    });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`/login?next=${encodeURIComponent('/new?page=2')}`);
+  });
+});

@@ -1,7 +1,8 @@
 // Progressive enhancement: vote forms post with fetch and update in place.
 // Without this script the same forms work as plain posts and redirects.
 // A vote form (form[data-vote]) owns its buttons through their form=
-// attribute, in document order: upvote, downvote, flag. The item's score is
+// attribute: upvote and downvote (by their labels) and flag; a button the
+// reader may not use (karma privileges) is left out. The item's score is
 // the .score in the same post (article) or comment (.body).
 
 interface VoteResult {
@@ -15,10 +16,14 @@ function setButton(button: HTMLButtonElement | undefined, pressed: boolean, acti
   button.formAction = button.formAction.replace(/\/[a-z]+$/, `/${pressed ? undo : action}`);
 }
 
-const buttonsOf = (form: HTMLFormElement) => [...form.elements].filter((e): e is HTMLButtonElement => e instanceof HTMLButtonElement);
+function buttonsOf(form: HTMLFormElement) {
+  const buttons = [...form.elements].filter((e): e is HTMLButtonElement => e instanceof HTMLButtonElement);
+  const labelled = (label: string) => buttons.find((b) => b.getAttribute('aria-label') === label);
+  return { up: labelled('Upvote'), down: labelled('Downvote'), flag: buttons.find((b) => !b.hasAttribute('aria-label')) };
+}
 
 function update(form: HTMLFormElement, result: VoteResult, flagged: boolean): void {
-  const [up, down, flag] = buttonsOf(form);
+  const { up, down, flag } = buttonsOf(form);
   const score = form.closest('article, .body')?.querySelector('.score');
   if (score) score.textContent = `${result.score} point${result.score === 1 ? '' : 's'}`;
   setButton(up, result.myVote === 'up', 'upvote', 'unvote');
@@ -44,7 +49,7 @@ async function vote(form: HTMLFormElement, button: HTMLButtonElement): Promise<v
       credentials: 'same-origin',
     });
     if (!response.ok) return postPlainly(form, button);
-    const flagButton = buttonsOf(form)[2];
+    const flagButton = buttonsOf(form).flag;
     const flagged = action === 'flag' || (action !== 'unflag' && flagButton?.getAttribute('aria-pressed') === 'true');
     update(form, (await response.json()) as VoteResult, flagged);
   } finally {

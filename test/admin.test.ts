@@ -186,10 +186,10 @@ describe('admin', () => {
       const page = await superuser.get('/admin/permissions/');
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain(`>${superuser.username}</a>`);
-      const row = /<code>accounts\.ban_user<\/code>[\s\S]*?<\/tr>/.exec(page.body)![0];
-      expect(row).toContain('moderator');
-      expect(row).toContain('admin');
-      expect(row).not.toContain('member <small>');
+      const row = /<code>accounts\.<wbr>ban_user<\/code>[\s\S]*?<\/tr>/.exec(page.body)![0];
+      expect(row).toContain('>moderator</a>');
+      expect(row).toContain('>admin</a>');
+      expect(row).not.toContain('>member</a>');
     });
   });
 
@@ -204,7 +204,17 @@ describe('admin', () => {
       const underscore = (await superuser.get('/admin/users/?q=a_o')).body;
       expect(underscore).toContain('>Zebra_one</a>');
       expect(underscore).not.toContain('>zebraXtwo</a>');
-      expect((await superuser.get('/admin/users/?q=%25')).body).toContain('No user has');
+      expect((await superuser.get('/admin/users/?q=%25')).body).toContain('No user whose name contains “%”.');
+    });
+
+    it('lists the members of a group, as linked from who holds each permission', async () => {
+      const holders = (await superuser.get('/admin/permissions/')).body;
+      expect(holders).toContain('href="/admin/users/?group=moderator"');
+      const moderators = (await superuser.get('/admin/users/?group=moderator')).body;
+      expect(moderators).toContain(`>${moderator.username}</a>`);
+      expect(moderators).not.toContain(`>${plain.username}</a>`);
+      const searched = (await superuser.get(`/admin/users/?group=moderator&q=${plain.username}`)).body;
+      expect(searched).toContain(`No user in the group moderator whose name contains “${plain.username}”.`);
     });
 
     it('pages through the users, newest first, keeping the search', async () => {

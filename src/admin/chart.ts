@@ -56,7 +56,7 @@ export function barChart(o: BarChartOptions): SafeHtml {
   const last = o.points[o.points.length - 1];
   return html`<div class="chart">
 <div class="chart-plot">
-<div class="chart-scale" aria-hidden="true"><span>${top}</span><span>0</span></div>
+<div class="chart-scale" aria-hidden="true"><span>${top}</span><span>${top % 2 === 0 ? top / 2 : ''}</span><span>0</span></div>
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false">
 <title id="${o.id}-title">${o.title}</title>
 <desc id="${o.id}-desc">${summarise(o.points)}</desc>
@@ -65,8 +65,8 @@ export function barChart(o: BarChartOptions): SafeHtml {
 ${bars}
 <line class="axis" x1="0" y1="${HEIGHT}" x2="${WIDTH}" y2="${HEIGHT}" vector-effect="non-scaling-stroke"></line>
 </svg>
-</div>
 <div class="chart-dates" aria-hidden="true"><span>${first?.shortLabel}</span><span>${last?.shortLabel}</span></div>
+</div>
 <details><summary>${o.title}: the numbers</summary>
 <table class="admin"><thead><tr><th scope="col">Day</th><th scope="col">${o.unit}</th></tr></thead>
 <tbody>${o.points.map((p) => html`<tr><td>${p.label}</td><td class="number">${p.value}</td></tr>`)}</tbody></table>

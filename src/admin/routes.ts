@@ -42,13 +42,19 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     '/users',
     {
       config: { access: 'accounts.view_user' },
-      schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100 })), page: PageNumber }, { additionalProperties: false }) },
+      schema: {
+        querystring: Type.Object(
+          { q: Type.Optional(Type.String({ maxLength: 100 })), group: Type.Optional(Type.String({ maxLength: 100 })), page: PageNumber },
+          { additionalProperties: false },
+        ),
+      },
     },
     async (request, reply) => {
       const search = request.query.q?.trim() ?? '';
+      const group = request.query.group?.trim() ?? '';
       const pageNumber = request.query.page ?? 1;
-      const { users, hasMore } = await admin.listUsers(search, pageNumber);
-      return sendHtml(reply, usersPage(deps.view(request), { ...frame(request), search, pageNumber, users, hasMore }));
+      const { users, hasMore } = await admin.listUsers({ search, group }, pageNumber);
+      return sendHtml(reply, usersPage(deps.view(request), { ...frame(request), search, group, pageNumber, users, hasMore }));
     },
   );
 

@@ -113,13 +113,25 @@ export class AdminService {
     return new Map(rows.map((r) => [Number(r.day), Number(r.n)]));
   }
 
-  /** A page of users, newest first; `search` matches anywhere in the username, case-insensitively. */
-  async listUsers(search: string, page: number): Promise<{ users: UserRow[]; hasMore: boolean }> {
+  /** A page of users, newest first; `search` matches anywhere in the username, case-insensitively; `group` (a name) keeps its members. */
+  async listUsers(filter: { search: string; group: string }, page: number): Promise<{ users: UserRow[]; hasMore: boolean }> {
     let query = this.userColumns();
-    const term = search.trim().toLowerCase();
+    const term = filter.search.trim().toLowerCase();
     if (term) {
       const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query = query.where(sql<boolean>`users.username_key like ${pattern} escape '\\'`);
+    }
+    if (filter.group) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('user_groups')
+            .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+            .select('user_groups.user_id')
+            .whereRef('user_groups.user_id', '=', 'users.id')
+            .where('groups.name', '=', filter.group),
+        ),
+      );
     }
     const rows = await query
       .orderBy('users.id', 'desc')

@@ -41,6 +41,12 @@ ${body}`,
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** forum.view_post, allowed to break after the dot only. */
+const codename = (name: string) => {
+  const [app, action] = name.split('.');
+  return html`<code>${app}.<wbr>${action}</code>`;
+};
+const groupLink = (g: Group) => html`<a href="/admin/users/?group=${encodeURIComponent(g.name)}">${g.name}</a> <small>(${g.members})</small>`;
 const yesNo = (value: boolean) => (value ? 'yes' : '');
 
 const SERIES: Record<ActivitySeries, { title: string; unit: string }> = {
@@ -72,11 +78,13 @@ function staffMarks(u: UserRow): string {
   return u.isSuperuser ? 'superuser' : u.isStaff ? 'staff' : '';
 }
 
-export function usersPage(ctx: ViewContext, a: AdminPage & { search: string; pageNumber: number; users: UserRow[]; hasMore: boolean }): SafeHtml {
+export function usersPage(ctx: ViewContext, a: AdminPage & { search: string; group: string; pageNumber: number; users: UserRow[]; hasMore: boolean }): SafeHtml {
   const rows = a.users.map(
-    (u) => html`<tr><th scope="row"><a href="/admin/users/${u.id}/">${u.username}</a></th><td class="number">${u.score}</td><td>${timeTag(u.createdAt, ctx.now)}</td><td>${u.groups.join(', ')}</td><td>${staffMarks(u)}</td><td>${u.banned ? html`<strong>banned</strong>` : ''}</td></tr>`,
+    (u) => html`<tr><th scope="row"><a href="/admin/users/${u.id}/">${u.username}</a></th><td class="number">${u.score}</td><td class="nowrap">${timeTag(u.createdAt, ctx.now)}</td><td>${u.groups.join(', ')}</td><td>${staffMarks(u)}</td><td>${u.banned ? html`<strong>banned</strong>` : ''}</td></tr>`,
   );
-  const base = a.search ? `/admin/users/?q=${encodeURIComponent(a.search)}` : '/admin/users/';
+  const query = new URLSearchParams([...(a.search ? [['q', a.search]] : []), ...(a.group ? [['group', a.group]] : [])]).toString();
+  const base = query ? `/admin/users/?${query}` : '/admin/users/';
+  const which = html`${a.group ? html` in the group ${a.group}` : ''}${a.search ? html` whose name contains “${a.search}”` : ''}`;
   return adminPage(
     ctx,
     a,
@@ -84,12 +92,12 @@ export function usersPage(ctx: ViewContext, a: AdminPage & { search: string; pag
     html`<form method="get" action="/admin/users/" role="search" class="admin-search">
 <label for="f-q">Username contains</label>
 <input id="f-q" name="q" type="search" value="${a.search}" maxlength="100">
-<button type="submit">Search</button>
+${a.group ? html`<input type="hidden" name="group" value="${a.group}">` : ''}<button type="submit">Search</button>${a.group ? html` <a href="/admin/users/">all groups</a>` : ''}
 </form>
 ${
   a.users.length === 0
-    ? html`<p>No user${a.search ? html` has “${a.search}” in their name` : ''}.</p>`
-    : html`<div class="table-scroll"><table class="admin"><caption>Users, newest first${a.search ? html`, whose name contains “${a.search}”` : ''}</caption>
+    ? html`<p>No user${which}.</p>`
+    : html`<div class="table-scroll"><table class="admin"><caption>Users${which}, newest first</caption>
 <thead><tr><th scope="col">Username</th><th scope="col">Karma</th><th scope="col">Joined</th><th scope="col">Groups</th><th scope="col">Admin</th><th scope="col">Ban</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
 }
@@ -140,19 +148,19 @@ ${
 </dl>
 <h2>Ban</h2>
 ${banStatus(ctx, u)}
-<h2>Groups</h2>
+<h2>Access</h2>
 ${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No group.'}</p>`}`,
   );
 }
 
 export function groupsPage(ctx: ViewContext, a: AdminPage & { groups: Group[]; permissions: PermissionRow[]; grants: Set<string>; mayChange: boolean; saved: boolean }): SafeHtml {
-  const head = a.groups.map((g) => html`<th scope="col">${g.name} <small>(${g.members})</small></th>`);
+  const head = a.groups.map((g) => html`<th scope="col">${groupLink(g)}</th>`);
   const rows = a.permissions.map((p) => {
     const cells = a.groups.map((g) => {
       const held = a.grants.has(grantKey(g.id, p.id));
       return html`<td class="cell"><input type="checkbox" name="grant" value="${grantKey(g.id, p.id)}" aria-label="${g.name}: ${p.codename}"${held ? html` checked` : ''}${a.mayChange ? '' : html` disabled`}></td>`;
     });
-    return html`<tr><th scope="row"><code>${p.codename}</code><br><small>${p.name}</small></th>${cells}</tr>`;
+    return html`<tr><th scope="row">${codename(p.codename)}<br><small>${p.name}</small></th>${cells}</tr>`;
   });
   const table = html`<div class="table-scroll"><table class="admin matrix"><caption>Permissions of each group (members in brackets). Superusers hold every permission whatever their groups.</caption>
 <thead><tr><th scope="col">Permission</th>${head}</tr></thead>
@@ -176,8 +184,8 @@ ${table}
 export function holdersPage(ctx: ViewContext, a: AdminPage & { holders: Holders }): SafeHtml {
   const userLinks = (users: { id: number; username: string }[]) => users.map((u, i) => html`${i ? ', ' : ''}<a href="/admin/users/${u.id}/">${u.username}</a>`);
   const rows = a.holders.permissions.map(
-    (p) => html`<tr><th scope="row"><code>${p.codename}</code><br><small>${p.name}</small></th>
-<td>${p.groups.length ? p.groups.map((g, i) => html`${i ? ', ' : ''}${g.name} <small>(${g.members})</small>`) : html`<span class="muted">none</span>`}</td>
+    (p) => html`<tr><th scope="row">${codename(p.codename)}<br><small>${p.name}</small></th>
+<td>${p.groups.length ? p.groups.map((g, i) => html`${i ? ', ' : ''}${groupLink(g)}`) : html`<span class="muted">none</span>`}</td>
 <td>${p.users.length ? userLinks(p.users) : html`<span class="muted">none</span>`}</td></tr>`,
   );
   return adminPage(

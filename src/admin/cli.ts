@@ -121,7 +121,7 @@ export function terminalIo(): AdminCliIo & { close(): void } {
   let muted = false;
   // readline echoes what is typed to its output: this one drops it while a password is typed.
   const output = new Writable({
-    write(chunk, _encoding, done) {
+    write(chunk: Buffer | string, _encoding, done) {
       if (!muted) process.stdout.write(chunk);
       done();
     },

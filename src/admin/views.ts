@@ -47,7 +47,6 @@ const codename = (name: string) => {
   return html`<code>${app}.<wbr>${action}</code>`;
 };
 const groupLink = (g: Group) => html`<a href="/admin/users/?group=${encodeURIComponent(g.name)}">${g.name}</a> <small>(${g.members})</small>`;
-const yesNo = (value: boolean) => (value ? 'yes' : '');
 
 const SERIES: Record<ActivitySeries, { title: string; unit: string }> = {
   signups: { title: 'Sign-ups per day', unit: 'Sign-ups' },

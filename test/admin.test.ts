@@ -141,6 +141,7 @@ describe('admin', () => {
       expect(banned.body).toContain('until unbanned');
       expect(banned.body).toContain('spam links');
       expect(banned.body).toContain(`action="/moderation/users/${target.username}/unban"`);
+      expect((await superuser.get(`/admin/users/?q=${target.username}`)).body).toContain('<strong>banned</strong>');
       // Staff holding accounts.view_user alone see the status, not the controls.
       const viewer = await member(t().app, 'viewer');
       await setFlags(viewer.username, { is_staff: 1 });

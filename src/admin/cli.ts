@@ -1,6 +1,6 @@
 // `charcha createsuperuser` and `charcha grant`, as Django's manage.py has:
 // the way to the first admin account, and to roles without the admin.
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { passwordProblem } from '../accounts/passwords.js';
@@ -119,19 +119,25 @@ export async function grant(args: string[], services: Services, io: Pick<AdminCl
 /** Questions on the terminal; a hidden answer is not echoed. Lines piped in are read one per question. */
 export function terminalIo(): AdminCliIo & { close(): void } {
   let muted = false;
-  // readline echoes what is typed to its output: this one drops it while a password is typed.
-  const output = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      if (!muted) process.stdout.write(chunk);
-      done();
-    },
-  });
-  const rl = createInterface({ input: process.stdin, output, terminal: Boolean(process.stdin.isTTY) });
-  const lines = rl[Symbol.asyncIterator]();
+  // Opened at the first question, so --noinput never touches stdin.
+  let rl: Interface | undefined;
+  let lines: AsyncIterator<string> | undefined;
+  const open = () => {
+    // readline echoes what is typed to its output: this one drops it while a password is typed.
+    const output = new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        if (!muted) process.stdout.write(chunk);
+        done();
+      },
+    });
+    rl = createInterface({ input: process.stdin, output, terminal: Boolean(process.stdin.isTTY) });
+    return rl[Symbol.asyncIterator]();
+  };
   return {
     stdout: (line) => console.log(line),
     stderr: (line) => console.error(line),
     async ask(question, options = {}) {
+      lines ??= open();
       process.stdout.write(question);
       muted = Boolean(options.hidden);
       try {
@@ -143,6 +149,6 @@ export function terminalIo(): AdminCliIo & { close(): void } {
         muted = false;
       }
     },
-    close: () => rl.close(),
+    close: () => rl?.close(),
   };
 }

@@ -46,7 +46,7 @@ const codename = (name: string) => {
   const [app, action] = name.split('.');
   return html`<code>${app}.<wbr>${action}</code>`;
 };
-const groupLink = (g: Group) => html`<a href="/admin/users/?group=${encodeURIComponent(g.name)}">${g.name}</a> <small>(${g.members})</small>`;
+const groupLink = (g: Group) => html`<span class="nowrap"><a href="/admin/users/?group=${encodeURIComponent(g.name)}">${g.name}</a> <small>(${g.members})</small></span>`;
 
 const SERIES: Record<ActivitySeries, { title: string; unit: string }> = {
   signups: { title: 'Sign-ups per day', unit: 'Sign-ups' },

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `charcha serve | migrate | seed --demo | rerender | backup | restore | sms send …`
+// `charcha serve | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
 import { parseArgs } from 'node:util';
-import { buildServices } from './services.js';
-import { ConfigError, loadConfig } from './config.js';
+import { createSuperuser, grant, terminalIo } from './admin/cli.js';
+import { buildServices, type Services } from './services.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { BackupError, backupSqlite, postgresBackupAdvice, postgresRestoreAdvice, restoreSqlite, sqliteFile, type Contents } from './db/backup.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -23,6 +24,12 @@ Commands:
   restore FILE [--replace]
                  put a backup in place (forum stopped; --replace keeps the
                  current database beside it as …before-restore-<time>)
+  createsuperuser [--username NAME] [--email ADDRESS] [--noinput]
+                 create an admin account (staff, superuser, admin group); asks
+                 for the password, or with --noinput reads it from
+                 CHARCHA_SUPERUSER_PASSWORD
+  grant USERNAME GROUP
+                 add a user to a group (member, moderator, admin)
   sms send --to NUMBER --message TEXT [--priority high]
                  send one SMS with the configured providers
 
@@ -93,6 +100,16 @@ async function main(argv: string[]): Promise<number> {
       console.log('start the forum again (it applies any newer migrations)');
       return 0;
     }
+    case 'createsuperuser': {
+      const io = terminalIo();
+      try {
+        return await withServices(config, (services) => createSuperuser(rest, services, config.superuserPassword, io));
+      } finally {
+        io.close();
+      }
+    }
+    case 'grant':
+      return withServices(config, (services) => grant(rest, services, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }));
     case 'sms':
       return runSmsCli(rest, config.sms, {
         stdout: (line) => console.log(line),
@@ -106,6 +123,17 @@ async function main(argv: string[]): Promise<number> {
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
+  }
+}
+
+/** Runs `work` with the forum's services on an up-to-date database, then closes it. */
+async function withServices(config: Config, work: (services: Services) => Promise<number>): Promise<number> {
+  const db = openDatabase(config.databaseUrl, config.database);
+  try {
+    await migrateToLatest(db);
+    return await work(buildServices(db, config, Date.now, quietLogger));
+  } finally {
+    await db.close();
   }
 }
 

@@ -58,6 +58,8 @@ export interface Config {
   policy: PolicySettings;
   /** Unreviewed flags that take an item off the front page until a moderator looks. */
   flagHideThreshold: number;
+  /** CHARCHA_SUPERUSER_PASSWORD: the password `charcha createsuperuser --noinput` gives the new account. */
+  superuserPassword: string | undefined;
 }
 
 export interface HttpLimits {
@@ -232,5 +234,6 @@ export function loadConfig(env: Env = process.env): Config {
       newAccountDays: int(env, 'NEW_ACCOUNT_DAYS', 7),
     },
     flagHideThreshold: int(env, 'FLAG_HIDE_THRESHOLD', 5, 1),
+    superuserPassword: env.CHARCHA_SUPERUSER_PASSWORD || undefined,
   };
 }

@@ -1,6 +1,7 @@
 // The services of one forum, built from Config and a database: what routes,
 // the CLI and tests use. Knows nothing of HTTP.
 import { Policy } from './access/policy.js';
+import { AdminService } from './admin/service.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { AccountService } from './accounts/service.js';
 import { SessionStore } from './accounts/sessions.js';
@@ -20,6 +21,8 @@ export interface Services {
   posts: PostService;
   comments: CommentService;
   votes: VoteService;
+  /** The admin's reads and writes: activity, users' groups, the permission matrix. */
+  admin: AdminService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
@@ -36,6 +39,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     posts: new PostService(db.kysely, policy, now),
     comments: new CommentService(db.kysely, db.dialect, policy, now),
     votes: new VoteService(db.kysely, db.dialect, policy, now),
+    admin: new AdminService(db.kysely, db.dialect, policy, now),
     sms: createSmsSender(config.sms, { logger, now }),
   };
 }

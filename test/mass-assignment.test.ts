@@ -8,7 +8,7 @@ import { BrowserSession } from './support/browser-session.js';
 import { PASSWORD, seedDiscussion, type DiscussionFixture } from './support/discussion-fixture.js';
 import { concreteUrl } from './support/routes.js';
 
-type Sender = 'visitor' | 'owner' | 'other member';
+type Sender = 'visitor' | 'owner' | 'other member' | 'superuser';
 
 /** Each write route: who sends it and a body it would accept. */
 const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string> }> = {
@@ -26,6 +26,8 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string> 
   'POST /api/comments/:id/:action': { as: 'other member', body: {} },
   'POST /settings/sessions/sign-out-others': { as: 'owner', body: {} },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
+  'POST /admin/users/:id': { as: 'superuser', body: { groups: '1' } },
+  'POST /admin/groups': { as: 'superuser', body: { grant: '1:1' } },
 };
 
 /** The page whose form the request is sent from (it holds the CSRF token). */
@@ -43,8 +45,11 @@ describe('mass assignment', () => {
     browsers.visitor = new BrowserSession(t().app);
     browsers.owner = new BrowserSession(t().app);
     browsers['other member'] = new BrowserSession(t().app);
+    browsers.superuser = new BrowserSession(t().app);
     await browsers.owner.login('asha', PASSWORD);
     await browsers['other member'].login('ben', PASSWORD);
+    await browsers.superuser.signup('root');
+    await t().services.admin.makeSuperuser((await t().services.accounts.requireByUsername('root')).id);
   });
 
   /** Every row a write could touch, as one comparable value. */
@@ -58,6 +63,8 @@ describe('mass assignment', () => {
         db.selectFrom('post_votes').selectAll().orderBy('user_id').orderBy('post_id').execute(),
         db.selectFrom('comment_votes').selectAll().orderBy('user_id').orderBy('comment_id').execute(),
         db.selectFrom('sessions').select(['id', 'user_id', 'csrf_token', 'created_at']).orderBy('id').execute(),
+        db.selectFrom('user_groups').selectAll().orderBy('user_id').orderBy('group_id').execute(),
+        db.selectFrom('group_permissions').selectAll().orderBy('group_id').orderBy('permission_id').execute(),
       ]),
     );
   };

@@ -76,4 +76,27 @@ describe('queries per page', () => {
     expect(queryCount(await reader.get(`/discuss/${bigThread}/`))).toBe(queryCount(big) + 1);
     expect(queryCount(await reader.get(`/discuss/${bigThread}/`))).toBe(queryCount(big));
   });
+
+  it('keep the admin screens at a fixed count, however many users and grants there are', async () => {
+    const root = await member(t().app, 'root');
+    const { services } = t();
+    await services.admin.makeSuperuser((await services.accounts.requireByUsername(root.username)).id);
+    const rootId = (await services.accounts.requireByUsername(root.username)).id;
+    // The session lookup, then each page's own: five series; users with their groups; user, groups, direct grants, all groups; three matrix reads; five holder reads.
+    const budgets: [string, number][] = [
+      ['/admin/', 5],
+      ['/admin/users/?q=e', 1],
+      [`/admin/users/${rootId}/`, 4],
+      ['/admin/groups/', 3],
+      ['/admin/permissions/', 5],
+    ];
+    const counts = async () => Promise.all(budgets.map(async ([url]) => queryCount(await root.get(url))));
+    const before = await counts();
+    expect(before).toEqual(budgets.map(([, own]) => own + SESSION_LOOKUP));
+    for (let i = 0; i < 10; i++) {
+      const user = await services.accounts.signup({ username: `extra${i}`, password: 'a-long-enough-secret' });
+      await services.admin.grant(user.username, i % 2 ? 'moderator' : 'admin');
+    }
+    expect(await counts()).toEqual(before);
+  });
 });

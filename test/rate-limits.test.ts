@@ -174,5 +174,19 @@ describe('rate limits', () => {
       t().clock.advance(9 * MINUTE);
       await comment(author, postId, 'comment 10');
     });
+
+    it('allows each staff member 60 admin changes per 10 minutes, the user page and the matrix together', async () => {
+      const admin = await signedIn();
+      const username = String(/href="\/profile\/([^/]+)\/"/.exec((await admin.get('/')).body)![1]);
+      const { id } = await t().services.accounts.requireByUsername(username);
+      await t().services.admin.makeSuperuser(id);
+      const grants = [...(await t().services.admin.groupGrants())];
+      await admin.get('/admin/groups/');
+      for (let i = 0; i < 30; i++) expect((await admin.post('/admin/groups/', { grant: grants })).statusCode).toBe(303);
+      for (let i = 0; i < 30; i++) expect((await admin.post(`/admin/users/${id}/`, { groups: '1', is_staff: '1' })).statusCode).toBe(303);
+      expectTooMany(await admin.post('/admin/groups/', { grant: grants }), 600, 'You can make more in 10 minutes.');
+      t().clock.advance(10 * MINUTE);
+      expect((await admin.post('/admin/groups/', { grant: grants })).statusCode).toBe(303);
+    });
   });
 });

@@ -63,6 +63,7 @@ interface ActionItems {
   'flags.view': undefined;
   'user.ban': TargetUser;
   'admin.enter': undefined;
+  'user.set_staff': undefined;
 }
 export type Action = keyof ActionItems;
 type ItemArgs<A extends Action> = ActionItems[A] extends undefined ? [] : [item: ActionItems[A]];
@@ -130,6 +131,9 @@ export class Policy {
       }
       case 'admin.enter':
         return user.isStaff || user.isSuperuser;
+      case 'user.set_staff':
+        // Who may enter the admin is a superuser's call, as in Django.
+        return user.isSuperuser;
     }
     return false;
   }

@@ -22,6 +22,7 @@ function header(ctx: ViewContext): SafeHtml {
 <a href="/" class="brand">Charcha</a>
 <a href="/new">new</a>
 <a href="/start-discussion/">submit</a>
+${ctx.can('admin.enter') ? html`<a href="/admin/">admin</a>` : ''}
 <span class="account">${account}</span>
 </nav></header>`;
 }

@@ -5,8 +5,19 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/discussion-fixture.js';
+import type { Services } from '../../src/services.js';
 
-type Role = 'visitor' | 'member';
+/** The discussion fixture plus a superuser, for the admin screens. */
+async function seedWithAdmin(services: Services) {
+  const f = await seedDiscussion(services);
+  const root = await services.accounts.signup({ username: 'root', password: PASSWORD });
+  await services.admin.makeSuperuser(root.id);
+  // Ben in two groups, so the user page and the users list show more than one.
+  await services.admin.grant(f.ben.username, 'moderator');
+  return f;
+}
+
+type Role = 'visitor' | 'member' | 'admin';
 
 interface AuditedPage {
   name: string;
@@ -98,6 +109,29 @@ const PAGES: AuditedPage[] = [
   },
   { name: 'sessions settings', roles: ['member'], open: visit(() => '/settings/sessions/') },
   { name: 'password settings', roles: ['member'], open: visit(() => '/settings/password/') },
+  { name: 'admin dashboard', roles: ['admin'], open: visit(() => '/admin/') },
+  {
+    name: 'admin dashboard, a chart\'s numbers open',
+    roles: ['admin'],
+    open: async (page) => {
+      await page.goto('/admin/');
+      await page.getByText('Votes per day: the numbers').click();
+    },
+  },
+  { name: 'admin users', roles: ['admin'], open: visit(() => '/admin/users/') },
+  { name: 'admin users, searched', roles: ['admin'], open: visit(() => '/admin/users/?q=a') },
+  { name: 'admin user page', roles: ['admin'], open: visit((f) => `/admin/users/${f.ben.id}/`) },
+  {
+    name: 'admin user page after saving',
+    roles: ['admin'],
+    open: async (page, f) => {
+      await page.goto(`/admin/users/${f.ben.id}/`);
+      await submitWith(page, page.getByRole('button', { name: 'Save' }));
+      await page.getByRole('status').waitFor();
+    },
+  },
+  { name: 'admin groups and permissions matrix', roles: ['admin'], open: visit(() => '/admin/groups/') },
+  { name: 'admin who holds each permission', roles: ['admin'], open: visit(() => '/admin/permissions/') },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -123,16 +157,16 @@ async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise
 }
 
 describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
-  const env = useBrowserApp(seedDiscussion);
+  const env = useBrowserApp(seedWithAdmin);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
-    describe.each(['visitor', 'member'] as const)('as a %s', (role) => {
+    describe.each(['visitor', 'member', 'admin'] as const)('as a %s', (role) => {
       let context: BrowserContext;
       let page: Page;
       beforeAll(async () => {
         // The site's CSP would refuse axe's injected script.
         context = await newContext(env(), { colorScheme, bypassCSP: true });
-        page = role === 'member' ? await signIn(context, env().data.asha.username, PASSWORD) : await context.newPage();
+        page = role === 'visitor' ? await context.newPage() : await signIn(context, role === 'admin' ? 'root' : env().data.asha.username, PASSWORD);
       });
       afterAll(async () => {
         await context?.close();

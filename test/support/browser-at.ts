@@ -14,7 +14,7 @@ export class BrowserAt extends BrowserSession {
     return super.get(url, { 'x-forwarded-for': this.ip, ...headers });
   }
 
-  override post(url: string, fields: Record<string, string | null> = {}, headers: Record<string, string> = {}) {
+  override post(url: string, fields: Record<string, string | string[] | null> = {}, headers: Record<string, string> = {}) {
     return super.post(url, fields, { 'x-forwarded-for': this.ip, ...headers });
   }
 }

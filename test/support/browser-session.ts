@@ -32,11 +32,11 @@ export class BrowserSession {
     return response;
   }
 
-  /** A form post; `_csrf` is added unless the fields set it (or set it to null to leave it out). */
-  async post(url: string, fields: Record<string, string | null> = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  /** A form post; `_csrf` is added unless the fields set it (or set it to null to leave it out); a list is a field sent once per value (ticked checkboxes). */
+  async post(url: string, fields: Record<string, string | string[] | null> = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const form = new URLSearchParams();
     if (!('_csrf' in fields)) form.set('_csrf', this.csrf);
-    for (const [k, v] of Object.entries(fields)) if (v !== null) form.set(k, v);
+    for (const [k, v] of Object.entries(fields)) for (const value of v === null ? [] : [v].flat()) form.append(k, value);
     const response = await this.app.inject({
       method: 'POST',
       url,

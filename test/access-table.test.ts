@@ -21,6 +21,8 @@ const READ: Row = [200, 200, 200, 200, 200];
 const MEMBERS: (ok: number) => Row = (ok) => [303, ok, ok, ok, 303];
 /** Someone else's item: a member may not; moderators and admins may. */
 const OTHERS_ITEM: (ok: number) => Row = (ok) => [303, 403, ok, ok, 303];
+/** The admin: visitors log in; members and moderators (not staff) are refused. */
+const STAFF: (ok: number) => Row = (ok) => [303, 403, 403, ok, 303];
 
 /** Each route: the body a permitted person would send, and the table row. */
 const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
@@ -58,12 +60,23 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /settings/sessions/sign-out-others': { body: {}, row: MEMBERS(303) },
   'GET /settings/password': { row: MEMBERS(200) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
+  // The admin: staff only (a moderator is not staff), then each screen's permission.
+  'GET /admin': { row: STAFF(200) },
+  'GET /admin/users': { row: STAFF(200) },
+  'GET /admin/users/:id': { row: STAFF(200) },
+  'POST /admin/users/:id': { body: {}, row: STAFF(303) },
+  'GET /admin/groups': { row: STAFF(200) },
+  // The body is the matrix as it stands (filled in below), so saving it changes nothing for the rows after.
+  'POST /admin/groups': { body: {}, row: STAFF(303) },
+  'GET /admin/permissions': { row: STAFF(200) },
 };
 
 describe('access, route by role', () => {
   const t = useTestApp();
   const users = {} as Record<Exclude<Role, 'visitor'>, User>;
   let writer: User;
+  /** Whose groups the admin's user form sets. */
+  let subject: User;
   let stylesheet = '';
   let unique = 0;
 
@@ -72,6 +85,7 @@ describe('access, route by role', () => {
     const { kysely } = t().db;
     const signup = (name: string) => accounts.signup({ username: `${name}_table`, password: PASSWORD });
     writer = await signup('writer');
+    subject = await signup('subject');
     for (const role of ['member', 'moderator', 'admin', 'banned'] as const) users[role] = await signup(role);
     const grant = async (user: User, group: string) => {
       const { id } = await kysely.selectFrom('groups').select('id').where('name', '=', group).executeTakeFirstOrThrow();
@@ -94,6 +108,9 @@ describe('access, route by role', () => {
     return browser;
   }
 
+  const currentMatrix = async () =>
+    (await t().db.kysely.selectFrom('group_permissions').select(['group_id', 'permission_id']).execute()).map((g) => `${g.group_id}:${g.permission_id}`);
+
   /** Fresh items by the writer, and the route's URL filled in with them. */
   async function concrete(url: string): Promise<string> {
     const { services } = t();
@@ -103,6 +120,7 @@ describe('access, route by role', () => {
     const { comment } = await services.comments.add({ postId: created.post.id, author, text: `comment ${unique}` });
     const path = url
       .replace(/^\/static\/\*$/, stylesheet)
+      .replace('/admin/users/:id', `/admin/users/${subject.id}`)
       .replace(/\/comments\/:id/, `/comments/${comment.id}`)
       .replace(/\/api\/comments\/:id/, `/api/comments/${comment.id}`)
       .replace(':id', String(created.post.id))
@@ -131,8 +149,9 @@ describe('access, route by role', () => {
         else {
           // The token comes from the page the form is on, as in a browser.
           await browser.get(route.includes('signup') ? '/signup' : route.includes('login') ? '/login' : '/');
-          const fields = { ...body };
+          const fields: Record<string, string | string[]> = { ...body };
           if (fields.username === 'fresh') fields.username = `fresh${++unique}`;
+          if (route === 'POST /admin/groups') fields.grant = await currentMatrix();
           response = await browser.post(path, fields);
         }
         // A refused visitor is sent to log in, and only there.

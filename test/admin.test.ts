@@ -159,6 +159,40 @@ describe('admin', () => {
     });
   });
 
+  describe('no escalation', () => {
+    it('refuses staff handing out groups or permissions beyond their own; a superuser may', async () => {
+      // Staff who may change users and groups, but hold nothing else.
+      const clerk = await member(t().app, 'clerk');
+      await setFlags(clerk.username, { is_staff: 1 });
+      const clerkId = await idOf(clerk.username);
+      const grantTo = async (codename: string) => {
+        const { id } = await t().db.kysely.selectFrom('permissions').select('id').where('codename', '=', codename).executeTakeFirstOrThrow();
+        await t().db.kysely.insertInto('user_permissions').values({ user_id: clerkId, permission_id: id }).execute();
+      };
+      for (const codename of ['accounts.view_user', 'accounts.change_user', 'accounts.view_group', 'accounts.change_group']) await grantTo(codename);
+      const groups = await t().services.admin.groups();
+      const idOfGroup = (name: string) => String(groups.find((g) => g.name === name)!.id);
+
+      await clerk.get(`/admin/users/${clerkId}/`);
+      const joinAdmin = await clerk.post(`/admin/users/${clerkId}/`, { groups: [idOfGroup('member'), idOfGroup('admin')] });
+      expect(joinAdmin.statusCode).toBe(403);
+      expect(joinAdmin.body).toContain('You can only grant or take away permissions you hold yourself.');
+      expect((await t().services.admin.user(clerkId)).groups).toEqual(['member']);
+
+      const ticked = [...(await clerk.get('/admin/groups/')).body.matchAll(/name="grant" value="(\d+:\d+)"[^>]*checked/g)].map((m) => m[1]!);
+      const viewFlags = (await t().services.admin.permissions()).find((p) => p.codename === 'forum.view_flags')!;
+      const before = await t().services.admin.groupGrants();
+      expect((await clerk.post('/admin/groups/', { grant: [...ticked, `${idOfGroup('member')}:${viewFlags.id}`] })).statusCode).toBe(403);
+      expect(await t().services.admin.groupGrants()).toEqual(before);
+      // What they hold themselves they may pass on.
+      expect((await clerk.post('/admin/groups/', { grant: ticked })).statusCode).toBe(303);
+
+      await superuser.get(`/admin/users/${clerkId}/`);
+      expect((await superuser.post(`/admin/users/${clerkId}/`, { groups: [idOfGroup('member'), idOfGroup('moderator')] })).statusCode).toBe(303);
+      expect((await t().services.admin.user(clerkId)).groups.sort()).toEqual(['member', 'moderator']);
+    });
+  });
+
   describe('the permission matrix', () => {
     it('saves every group at once; members lose a permission on their next request', async () => {
       const writer = await member(t().app, 'writer');

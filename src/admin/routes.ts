@@ -98,7 +98,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     },
     async (request, reply) => {
       const pairs = asList(request.body.grant).map((cell) => cell.split(':').map(Number) as [number, number]);
-      await admin.saveGroupGrants(pairs);
+      await admin.saveGroupGrants(currentUser(request), pairs);
       return reply.redirect('/admin/groups/?saved=1', 303);
     },
   );

@@ -2,6 +2,7 @@
 // groups, the group × permission matrix, who holds each permission. Knows
 // nothing of HTTP; the routes decide who may call what (the policy).
 import { sql, type Expression, type Kysely } from 'kysely';
+import { isPermission } from '../access/permissions.js';
 import type { Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -10,6 +11,7 @@ import { ForbiddenError, NotFoundError, type Clock } from '../errors.js';
 import { isBanned } from '../accounts/sessions.js';
 
 export const DAY_MS = 24 * 3_600_000;
+const BEYOND_OWN = 'You can only grant or take away permissions you hold yourself.';
 export const DASHBOARD_DAYS = 30;
 export const USERS_PER_PAGE = 50;
 
@@ -71,6 +73,10 @@ export class AdminService {
     private readonly policy: Policy,
     private readonly now: Clock,
   ) {}
+
+  private holds(actor: Actor, codename: string): boolean {
+    return isPermission(codename) && this.policy.has(actor, codename);
+  }
 
   /** Sign-ups, posts, comments, votes and flags per UTC day over the last DASHBOARD_DAYS days: one query each. */
   async activity(): Promise<Activity> {
@@ -176,6 +182,18 @@ export class AdminService {
     await inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
       if (!found) throw new NotFoundError('No such user');
+      // No one hands out more than they hold: every group joined or left must carry only permissions the actor has.
+      const current = (await trx.selectFrom('user_groups').select('group_id').where('user_id', '=', id).execute()).map((g) => g.group_id);
+      const changed = [...change.groupIds.filter((g) => !current.includes(g)), ...current.filter((g) => !change.groupIds.includes(g))];
+      if (changed.length > 0 && !actor.isSuperuser) {
+        const codenames = await trx
+          .selectFrom('group_permissions')
+          .innerJoin('permissions', 'permissions.id', 'group_permissions.permission_id')
+          .select('permissions.codename')
+          .where('group_permissions.group_id', 'in', changed)
+          .execute();
+        if (codenames.some((c) => !this.holds(actor, c.codename))) throw new ForbiddenError(BEYOND_OWN);
+      }
       await trx.deleteFrom('user_groups').where('user_id', '=', id).execute();
       if (change.groupIds.length > 0) {
         await trx
@@ -210,15 +228,20 @@ export class AdminService {
   }
 
   /** Replaces the whole matrix with the pairs given (pairs naming no group or permission are ignored). */
-  async saveGroupGrants(pairs: [groupId: number, permissionId: number][]): Promise<void> {
+  async saveGroupGrants(actor: Actor, pairs: [groupId: number, permissionId: number][]): Promise<void> {
     await inTransaction(this.db, async (trx) => {
-      const [groups, permissions] = await Promise.all([
+      const [groups, permissions, before] = await Promise.all([
         trx.selectFrom('groups').select('id').execute(),
-        trx.selectFrom('permissions').select('id').execute(),
+        trx.selectFrom('permissions').select(['id', 'codename']).execute(),
+        trx.selectFrom('group_permissions').select(['group_id', 'permission_id']).execute(),
       ]);
       const groupIds = new Set(groups.map((g) => g.id));
-      const permissionIds = new Set(permissions.map((p) => p.id));
-      const unique = new Map(pairs.filter(([g, p]) => groupIds.has(g) && permissionIds.has(p)).map(([g, p]) => [grantKey(g, p), { group_id: g, permission_id: p }]));
+      const codenameOf = new Map(permissions.map((p) => [p.id, p.codename]));
+      const unique = new Map(pairs.filter(([g, p]) => groupIds.has(g) && codenameOf.has(p)).map(([g, p]) => [grantKey(g, p), { group_id: g, permission_id: p }]));
+      // No one hands out (or takes away) a permission they do not hold themselves.
+      const held = new Set(before.map((r) => grantKey(r.group_id, r.permission_id)));
+      const touched = [...[...unique.values()].filter((r) => !held.has(grantKey(r.group_id, r.permission_id))), ...before.filter((r) => !unique.has(grantKey(r.group_id, r.permission_id)))];
+      if (touched.some((r) => !this.holds(actor, codenameOf.get(r.permission_id)!))) throw new ForbiddenError(BEYOND_OWN);
       await trx.deleteFrom('group_permissions').execute();
       if (unique.size > 0) await trx.insertInto('group_permissions').values([...unique.values()]).execute();
     });

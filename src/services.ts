@@ -10,6 +10,7 @@ import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
+import { ModerationService } from './moderation/service.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 
 export interface Services {
@@ -20,12 +21,16 @@ export interface Services {
   posts: PostService;
   comments: CommentService;
   votes: VoteService;
+  /** Hide, lock, pin, delete, dismiss flags, ban: each logged with its reason. */
+  moderation: ModerationService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   const policy = new Policy(config.policy, now);
+  const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
+  const comments = new CommentService(db.kysely, db.dialect, policy, now);
   return {
     policy,
     accounts: new AccountService(db.kysely, db.dialect, now, new PasswordHasher(config.passwordHashCost)),
@@ -33,9 +38,10 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
       idleMs: config.sessionIdleMinutes * 60_000,
       maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
     }),
-    posts: new PostService(db.kysely, policy, now),
-    comments: new CommentService(db.kysely, db.dialect, policy, now),
+    posts,
+    comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now),
+    moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
   };
 }

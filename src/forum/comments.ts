@@ -5,7 +5,8 @@ import type { Comment, Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { renderMarkdown } from './markdown.js';
-import { refusedEdit, TEXT_MAX } from './posts.js';
+import { live } from './live.js';
+import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
 import { orderThread, type ThreadSort } from './thread.js';
 import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
 
@@ -129,7 +130,7 @@ export class CommentService {
    * words. Deleting a deleted comment again (a double click, a second tab)
    * changes nothing and succeeds like the first time.
    */
-  async delete(commentId: number, actor: Actor): Promise<Comment> {
+  async delete(commentId: number, actor: Actor, audit?: DeleteAudit<Comment>): Promise<Comment> {
     return inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('comments').select('post_id').where('id', '=', commentId).executeTakeFirst();
       if (!found) throw new NotFoundError('No such comment');
@@ -147,6 +148,7 @@ export class CommentService {
         .set((eb) => ({ num_comments: eb('num_comments', '-', 1) }))
         .where('id', '=', comment.post_id)
         .execute();
+      await audit?.(trx, comment);
       return comment;
     });
   }
@@ -266,7 +268,7 @@ export class CommentService {
         'posts.title as post_title',
       ])
       .where('comments.author_id', '=', authorId)
-      .where('comments.deleted_at', 'is', null)
+      .where(live('comments'))
       .orderBy('comments.created_at', 'desc')
       .orderBy('comments.id', 'desc')
       .limit(pageSize + 1)

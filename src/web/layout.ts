@@ -22,6 +22,7 @@ function header(ctx: ViewContext): SafeHtml {
 <a href="/" class="brand">Charcha</a>
 <a href="/new">new</a>
 <a href="/start-discussion/">submit</a>
+${ctx.can('flags.view') ? html`<a href="/moderation/">moderation</a>` : ''}
 <span class="account">${account}</span>
 </nav></header>`;
 }
@@ -56,7 +57,7 @@ ${header(ctx)}
 <main id="main">
 ${options.body}
 </main>
-<footer class="site"><p>Charcha — a place to discuss.</p></footer>
+<footer class="site"><p>Charcha — a place to discuss. <a href="/moderations">Moderation log</a></p></footer>
 </body>`,
   );
 }

@@ -78,7 +78,7 @@ describe('moderation', () => {
     const queue = await mod.get('/moderation/');
     expect(queue.statusCode).toBe(200);
     expect(queue.body).toContain('Contested post');
-    expect(queue.body).toMatch(/<span class="reason">spam 2<\/span>, <span class="reason">abusive 1<\/span>/);
+    expect(queue.body).toContain('3 new flags</strong>: spam 2, abusive 1</p>');
     const dismissed = await mod.post(`/moderation/posts/${postId}/dismiss/`, { reason: 'Strong words, but on topic.', next: '/moderation/' });
     expect(dismissed.statusCode).toBe(303);
     expect(dismissed.headers.location).toBe('/moderation/');
@@ -103,7 +103,7 @@ describe('moderation', () => {
     const body = (await (await moderator(t().app, t().db)).get('/moderation/')).body;
     expect(body.indexOf('Flagged twice')).toBeLessThan(body.indexOf('>Flagged once<'));
     expect(body).toContain('A comment people flag');
-    expect(body).toContain('<span class="reason">abusive 1</span>');
+    expect(body).toContain(': abusive 1</p>');
   });
 
   it('hides a comment: "[hidden by a moderator]" for members and visitors, the words and a restore link for moderators', async () => {
@@ -131,6 +131,13 @@ describe('moderation', () => {
     expect(modPage).toContain(`href="/moderation/comments/${commentId}/restore/"`);
     // Hidden: out of the author's profile too.
     expect((await author.get(`/profile/${author.username}/`)).body).not.toContain('Something regrettable');
+
+    // The public log names the act, not the words removed; moderators see them.
+    const log = (await new BrowserSession(t().app).get('/moderations')).body;
+    expect(log).toContain(`hid <a href="/comments/${commentId}/">a comment</a>`);
+    expect(log).toContain('Reason: Personal attack');
+    expect(log).not.toContain('Something regrettable');
+    expect((await mod.get('/moderations')).body).toContain('Something regrettable');
 
     expect((await mod.post(`/moderation/comments/${commentId}/restore/`, { reason: 'On reflection, fair' })).statusCode).toBe(303);
     expect((await new BrowserSession(t().app).get(`/discuss/${postId}/`)).body).toContain('Something regrettable');

@@ -86,7 +86,7 @@ function moderationLinks(ctx: ViewContext, target: VoteTarget, item: { id: numbe
 }
 
 /** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */
-const joined = (items: (SafeHtml | string)[]) =>
+export const joined = (items: (SafeHtml | string)[]) =>
   items.filter((item) => (typeof item === 'string' ? item : item.value) !== '').map((item) => html`<span>${item}</span>`);
 
 export function postListPage(

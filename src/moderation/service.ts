@@ -60,8 +60,8 @@ export interface QueueItem {
   postId: number;
   /** A post's title; a comment's discussion's title. */
   title: string;
-  /** A comment's words (Markdown source); empty for posts. */
-  text: string;
+  /** A comment's words, rendered; empty for posts. */
+  textHtml: string;
   author: string;
   authorId: number;
   createdAt: number;
@@ -199,7 +199,7 @@ export class ModerationService {
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
       .innerJoin('posts', 'posts.id', 'comments.post_id')
-      .select(['comments.id', 'comments.post_id', 'comments.text', 'comments.author_id', 'comments.created_at', 'comments.flags', 'comments.flags_reviewed', 'comments.hidden_at', 'posts.title', 'users.username as author'])
+      .select(['comments.id', 'comments.post_id', 'comments.text_html', 'comments.author_id', 'comments.created_at', 'comments.flags', 'comments.flags_reviewed', 'comments.hidden_at', 'posts.title', 'users.username as author'])
       .where('comments.deleted_at', 'is', null)
       .whereRef('comments.flags', '>', 'comments.flags_reviewed')
       .orderBy((eb) => eb('comments.flags', '-', eb.ref('comments.flags_reviewed')), 'desc')
@@ -214,7 +214,7 @@ export class ModerationService {
         id: p.id,
         postId: p.id,
         title: p.title,
-        text: '',
+        textHtml: '',
         author: p.author,
         authorId: p.author_id,
         createdAt: p.created_at,
@@ -230,7 +230,7 @@ export class ModerationService {
         id: c.id,
         postId: c.post_id,
         title: c.title,
-        text: c.text,
+        textHtml: c.text_html,
         author: c.author,
         authorId: c.author_id,
         createdAt: c.created_at,

@@ -1,13 +1,13 @@
 import type { ViewContext } from '../web/context.js';
 import { csrfField, formErrorSummary, type FieldErrors } from '../web/forms.js';
-import { html, type SafeHtml } from '../web/html.js';
+import { html, trustedHtml, type SafeHtml } from '../web/html.js';
 import { page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
 import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
-import { reasonField } from '../forum/views.js';
+import { joined, reasonField } from '../forum/views.js';
 import type { VoteTarget } from '../forum/votes.js';
-import { excerpt, REASON_MAX, type ItemActionName, type LogEntry, type LoggedAction, type QueueItem } from './service.js';
+import { REASON_MAX, type ItemActionName, type LogEntry, type LoggedAction, type QueueItem } from './service.js';
 
 /** How the log and the buttons name each act. */
 const VERBS: Record<LoggedAction, string> = {
@@ -55,14 +55,19 @@ export function queuePage(ctx: ViewContext, items: QueueItem[]): SafeHtml {
     const state = [item.hidden ? 'hidden' : '', item.locked ? 'locked' : '', item.pinned ? 'pinned' : ''].filter(Boolean).join(', ');
     return html`<li class="queue-item" id="${key}"><article>
 <h2>${heading}</h2>
-<p class="meta"><strong>${plural(item.unreviewed, 'new flag')}</strong>${item.flags > item.unreviewed ? html` (${item.flags} in all)` : ''}: ${item.reasons.map((r, i) => html`${i ? ', ' : ''}<span class="reason">${r.reason} ${r.count}</span>`)}</p>
-${item.target === 'comment' ? html`<blockquote class="quoted"><p>${excerpt(item.text, 300)}</p><p><a href="${itemUrl('comment', item.id)}">the comment in its thread</a></p></blockquote>` : ''}
-<p class="meta">by <a href="/profile/${item.author}/">${item.author}</a> · ${timeTag(item.createdAt, ctx.now)}${state ? html` · <strong>${state}</strong>` : ''}</p>
+<p class="flags"><strong>${plural(item.unreviewed, 'new flag')}</strong>${item.flags > item.unreviewed ? ` (${item.flags} in all)` : ''}: ${item.reasons.map((r) => `${r.reason} ${r.count}`).join(', ')}</p>
+${item.target === 'comment' ? html`<blockquote class="quoted"><div class="text">${trustedHtml(item.textHtml)}</div></blockquote>` : ''}
+<p class="meta">${joined([
+      html`by <a href="/profile/${item.author}/">${item.author}</a>`,
+      timeTag(item.createdAt, ctx.now),
+      state ? html`<strong>${state}</strong>` : '',
+      item.target === 'comment' ? html`<a href="${itemUrl('comment', item.id)}">in its thread</a>` : '',
+      html`<a href="${item.target === 'post' ? `/discuss/${item.id}/delete/` : `/comments/${item.id}/delete/`}">delete…</a>`,
+      html`<a href="/moderation/users/${item.author}/ban/">ban ${item.author}…</a>`,
+    ])}</p>
 <form method="post" action="${base}/dismiss/" class="moderate">${csrfField(ctx)}<input type="hidden" name="next" value="/moderation/">
 <label for="r-${key}">Reason</label> <input id="r-${key}" name="reason" type="text" required maxlength="${REASON_MAX}">
 <button type="submit">${BUTTONS.dismiss}</button>${acts.map((a) => html` <button type="submit" formaction="${base}/${a}/">${BUTTONS[a]}</button>`)}
-<a href="${item.target === 'post' ? `/discuss/${item.id}/delete/` : `/comments/${item.id}/delete/`}" class="danger">delete…</a>
-<a href="/moderation/users/${item.author}/ban/">ban ${item.author}…</a>
 </form>
 </article></li>`;
   });
@@ -124,22 +129,30 @@ ${unban}
 ${formErrorSummary(o.errors)}
 <form method="post" action="/moderation/users/${user.username}/ban/">${csrfField(ctx)}
 ${reasonField(o.values?.reason, o.errors?.reason)}
-<div class="field"><label for="f-until">Last day of the ban (optional)</label><small id="f-until-hint">The ban ends as this day begins (UTC). Leave it empty for a ban until lifted.</small>
+<div class="field"><label for="f-until">The ban ends on (optional)</label><small id="f-until-hint">The ban ends as this day begins (UTC). Leave it empty for a ban until lifted.</small>
 ${untilError ? html`<p class="error" id="f-until-error">${untilError}</p>` : ''}<input id="f-until" name="until" type="date" value="${o.values?.until ?? ''}" aria-describedby="${untilError ? 'f-until-error ' : ''}f-until-hint"${untilError ? html` aria-invalid="true"` : ''}></div>
 <button type="submit" class="danger">Ban ${user.username}</button></form>`,
   });
 }
 
-function logTarget(entry: LogEntry): SafeHtml {
+/**
+ * What the entry acted on, linked. The log never repeats what a moderator
+ * removed: the words of hidden and deleted items are named to moderators only.
+ */
+function logTarget(ctx: ViewContext, entry: LogEntry): SafeHtml {
   if (entry.targetType === 'user') return html`<a href="/profile/${entry.subject}/">${entry.subject}</a>`;
-  const noun = entry.targetType === 'post' ? 'the discussion' : 'a comment:';
-  return html`${noun} <a href="${itemUrl(entry.targetType, entry.targetId)}">${entry.subject}</a>`;
+  const url = itemUrl(entry.targetType, entry.targetId);
+  const removed = entry.action === 'hide' || entry.action === 'delete';
+  if (removed && !ctx.can(entry.targetType === 'post' ? 'post.hide' : 'comment.hide')) {
+    return html`<a href="${url}">${entry.targetType === 'post' ? 'a discussion' : 'a comment'}</a>`;
+  }
+  return html`${entry.targetType === 'post' ? 'the discussion' : 'a comment:'} <a href="${url}">${entry.subject}</a>`;
 }
 
 /** The public log: who did what, to what, why and when. */
 export function logPage(ctx: ViewContext, o: { entries: LogEntry[]; page: number; hasMore: boolean }): SafeHtml {
   const rows = o.entries.map(
-    (e) => html`<li><p><a href="/profile/${e.moderator}/">${e.moderator}</a> ${VERBS[e.action] ?? e.action} ${logTarget(e)} <span class="meta">${timeTag(e.createdAt, ctx.now)}</span></p>
+    (e) => html`<li><p><a href="/profile/${e.moderator}/">${e.moderator}</a> ${VERBS[e.action] ?? e.action} ${logTarget(ctx, e)} <span class="meta">${timeTag(e.createdAt, ctx.now)}</span></p>
 <p class="reason">Reason: ${e.reason}</p></li>`,
   );
   return page(ctx, {

@@ -125,7 +125,7 @@ const PAGES: AuditedPage[] = [
     open: async (page, f) => {
       await page.goto(`/moderation/users/${f.ben.username}/ban/`);
       await page.locator('form[action$="/ban/"]').evaluate((form) => form.setAttribute('novalidate', ''));
-      await page.getByLabel('Last day of the ban (optional)').fill('2020-01-01');
+      await page.getByLabel('The ban ends on (optional)').fill('2020-01-01');
       await submitWith(page, page.getByRole('button', { name: `Ban ${f.ben.username}` }));
       await page.getByRole('alert').waitFor();
     },

@@ -199,12 +199,11 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const { post } = view;
   const deleted = withheld(ctx, post);
   const { arrows, flag } = deleted ? { arrows: html``, flag: html`` } : voteButtons(ctx, 'post', post, view.postVote, view.readOnly);
-  const notices = [
-    post.hidden_at !== null && post.deleted_at === null ? (deleted ? 'This discussion was hidden by a moderator.' : 'Hidden by a moderator: only moderators see it.') : '',
-    post.locked_at !== null ? 'Locked by a moderator: no new comments.' : '',
-  ].filter(Boolean);
+  const hiddenNotice =
+    post.hidden_at === null || post.deleted_at !== null ? '' : deleted ? 'This discussion was hidden by a moderator.' : 'Hidden by a moderator: only moderators see it.';
   const meta = joined([
     post.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '',
+    post.locked_at !== null ? html`<strong class="pinned">locked</strong>` : '',
     deleted ? '' : scoreTag(post),
     html`by <a href="/profile/${post.author}/">${post.author}</a>`,
     html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
@@ -217,7 +216,7 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   return html`<article class="post item" id="${itemAnchor('post', post.id)}">${arrows}
 <h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(ctx, post)}</h1>
 <div class="meta">${meta}</div>
-${notices.map((n) => html`<p class="notice">${n}</p>`)}
+${hiddenNotice ? html`<p class="notice">${hiddenNotice}</p>` : ''}
 ${post.deleted_at !== null ? html`<p class="deleted">This discussion was deleted.</p>` : deleted ? '' : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
 </article>`;
 }
@@ -228,15 +227,19 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
   const sortQuery = view.sort === 'old' ? '&sort=old' : '';
   const self = `/discuss/${post.id}/`;
   const sortLinks = html`<p class="sort">Sort: ${view.sort === 'best' ? html`<strong>best</strong> · <a href="${self}?sort=old">oldest</a>` : html`<a href="${self}">best</a> · <strong>oldest</strong>`}</p>`;
-  const addComment = deleted
-    ? html``
-    : !ctx.user
-      ? html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`
-      : ctx.can('comment.add', post)
-        ? commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' })
-        : post.locked_at !== null || post.hidden_at !== null
-          ? html``
-          : html`<p class="notice">You may not comment here.</p>`;
+  const form = () => commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' });
+  // Locked: a notice where the form would be; moderators, who may still comment, get both.
+  const locked = post.locked_at !== null ? html`<p class="notice">Locked by a moderator: no new comments.</p>` : html``;
+  const addComment =
+    deleted || (post.hidden_at !== null && !ctx.can('comment.add', post))
+      ? html``
+      : ctx.user && ctx.can('comment.add', post)
+        ? html`${locked}${form()}`
+        : post.locked_at !== null
+          ? locked
+          : !ctx.user
+            ? html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`
+            : html`<p class="notice">You may not comment here.</p>`;
   return page(ctx, {
     title: discussionTitle(ctx, post),
     head: html`<link rel="canonical" href="${self}">`,
@@ -299,9 +302,13 @@ export function deleteConfirmPage(ctx: ViewContext, o: { what: 'comment' | 'disc
 ${formErrorSummary(errors)}
 <blockquote class="quoted">${o.quoted}</blockquote>
 <p>${o.note}</p>
-<form method="post" action="${o.action}" class="${o.moderation ? '' : 'confirm'}">${csrfField(ctx)}
-${o.moderation ? reasonField(o.moderation.reason, o.moderation.error) : ''}
-<p class="confirm"><button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></p></form>`,
+${
+  o.moderation
+    ? html`<form method="post" action="${o.action}">${csrfField(ctx)}
+${reasonField(o.moderation.reason, o.moderation.error)}
+<p class="confirm"><button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></p></form>`
+    : html`<form method="post" action="${o.action}" class="confirm">${csrfField(ctx)}<button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></form>`
+}`,
   });
 }
 

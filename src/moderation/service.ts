@@ -134,9 +134,10 @@ export class ModerationService {
 
   /** A moderator deletes someone else's post (the author deletes their own through PostService). */
   async deletePost(actor: Actor, id: number, rawReason: string): Promise<void> {
-    const reason = validReason(rawReason);
     const post = await this.forum.posts.require(id);
     if (post.author_id === actor.id) throw new ForbiddenError('Delete your own discussion without a reason: it is not moderation.');
+    if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
+    const reason = validReason(rawReason);
     await this.forum.posts.delete(id, actor, (trx, deleted) =>
       this.log(trx, actor, { action: 'delete', target_type: 'post', target_id: id, subject: deleted.title, reason }),
     );
@@ -144,9 +145,10 @@ export class ModerationService {
 
   /** A moderator deletes someone else's comment. */
   async deleteComment(actor: Actor, id: number, rawReason: string): Promise<void> {
-    const reason = validReason(rawReason);
     const comment = await this.forum.comments.require(id);
     if (comment.author_id === actor.id) throw new ForbiddenError('Delete your own comment without a reason: it is not moderation.');
+    if (!this.policy.can(actor, 'comment.delete', comment)) throw new ForbiddenError('You can only delete your own comments.');
+    const reason = validReason(rawReason);
     await this.forum.comments.delete(id, actor, (trx, deleted) =>
       this.log(trx, actor, { action: 'delete', target_type: 'comment', target_id: id, subject: excerpt(deleted.text), reason }),
     );
@@ -157,11 +159,11 @@ export class ModerationService {
    * theirs at once, in the same transaction. What they wrote stays.
    */
   async ban(actor: Actor, username: string, input: { reason: string; until?: number | null | undefined }): Promise<void> {
-    const reason = validReason(input.reason);
-    const until = input.until ?? null;
-    if (until !== null && until <= this.now()) throw new ValidationError({ until: 'Choose a day in the future, or leave it empty for a ban until lifted.' });
     await inTransaction(this.db, async (trx) => {
       const user = await this.targetUser(trx, actor, username, true);
+      const reason = validReason(input.reason);
+      const until = input.until ?? null;
+      if (until !== null && until <= this.now()) throw new ValidationError({ until: 'Choose a day in the future, or leave it empty for a ban until lifted.' });
       await trx.updateTable('users').set({ banned_at: this.now(), banned_until: until, ban_reason: reason }).where('id', '=', user.id).execute();
       await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
       await this.log(trx, actor, { action: 'ban', target_type: 'user', target_id: user.id, subject: user.username, reason });
@@ -170,9 +172,9 @@ export class ModerationService {
 
   /** Lifts a ban; false when the user was not banned. */
   async unban(actor: Actor, username: string, rawReason: string): Promise<boolean> {
-    const reason = validReason(rawReason);
     return inTransaction(this.db, async (trx) => {
       const user = await this.targetUser(trx, actor, username, true);
+      const reason = validReason(rawReason);
       if (user.banned_at === null) return false;
       await trx.updateTable('users').set({ banned_at: null, banned_until: null, ban_reason: null }).where('id', '=', user.id).execute();
       await this.log(trx, actor, { action: 'unban', target_type: 'user', target_id: user.id, subject: user.username, reason });

@@ -325,3 +325,34 @@ describe('moderation', () => {
     expect(await logRows()).toEqual(expect.not.arrayContaining([expect.objectContaining({ reason: 'because' })]));
   });
 });
+
+describe('moderation on a private forum', () => {
+  const t = useTestApp({ FORUM_PRIVATE: 'true' });
+
+  it('closes the public log to visitors and opens it to members', async () => {
+    const visitor = await new BrowserSession(t().app).get('/moderations');
+    expect(visitor.statusCode).toBe(303);
+    expect(visitor.headers.location).toBe(`/login?next=${encodeURIComponent('/moderations')}`);
+    expect((await (await member(t().app)).get('/moderations')).statusCode).toBe(200);
+  });
+});
+
+describe('moderation speed limit', () => {
+  const t = useTestApp({ RATE_LIMIT_SCALE: '1' });
+
+  it('is declared by every moderation form, and the 61st act in 10 minutes waits', async () => {
+    const writes = t().routes.filter((r) => r.method === 'POST' && r.url.startsWith('/moderation/'));
+    expect(writes.filter((r) => r.config.speedLimit !== 'moderate')).toEqual([]);
+
+    const author = await member(t().app, 'author');
+    const postId = await startDiscussion(author);
+    const mod = await moderator(t().app, t().db);
+    for (let i = 0; i < 60; i++) {
+      const response = await mod.post(`/moderation/posts/${postId}/${i % 2 ? 'unlock' : 'lock'}/`, { reason: `round ${i}` });
+      expect(response.statusCode).toBe(303);
+    }
+    const refused = await mod.post(`/moderation/posts/${postId}/lock/`, { reason: 'one too many' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.body).toContain('You are moderating faster than this forum allows.');
+  });
+});

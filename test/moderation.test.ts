@@ -129,6 +129,11 @@ describe('moderation', () => {
     expect(modPage).toContain('Something regrettable');
     expect(modPage).toContain('hidden by a moderator</strong>');
     expect(modPage).toContain(`href="/moderation/comments/${commentId}/restore/"`);
+    // Nobody but a moderator replies to it, or reads it above the reply form.
+    const reader = await member(t().app);
+    expect((await reader.get(`/comments/${commentId}/reply/`)).statusCode).toBe(404);
+    expect((await reader.post(`/comments/${commentId}/reply/`, { text: 'what did it say?' })).statusCode).toBe(404);
+    expect((await mod.get(`/comments/${commentId}/reply/`)).body).toContain('Something regrettable');
     // Hidden: out of the author's profile too.
     expect((await author.get(`/profile/${author.username}/`)).body).not.toContain('Something regrettable');
 

@@ -59,11 +59,12 @@ export class CommentService {
       if (!this.policy.can(input.author, 'comment.add', post)) {
         throw new ForbiddenError(post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.');
       }
-      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at'> | undefined;
+      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
       if (input.parentId !== undefined) {
         parent = await this.lockComment(trx, input.parentId);
         if (!parent || parent.post_id !== input.postId) throw new NotFoundError('No such comment');
         if (parent.deleted_at !== null) throw new ValidationError({ text: 'You cannot reply to a deleted comment.' });
+        if (parent.hidden_at !== null && !this.policy.can(input.author, 'comment.hide')) throw new NotFoundError('A moderator hid that comment.');
         if (parent.depth >= MAX_DEPTH) throw new ValidationError({ text: `Threads go ${MAX_DEPTH} levels deep; reply higher up.` });
       }
 
@@ -290,7 +291,7 @@ export class CommentService {
   private lockComment(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('comments')
-      .select(['id', 'path', 'depth', 'post_id', 'deleted_at'])
+      .select(['id', 'path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

@@ -186,6 +186,8 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   app.get('/comments/:id/reply', { config: { access: 'forum.add_comment' }, schema: { params: IdParams } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     if (parent.deleted_at !== null) throw new NotFoundError('That comment was deleted.');
+    // Its words show above the form: not for a hidden comment, except to those who may restore it.
+    if (parent.hidden_at !== null && !deps.services.policy.can(currentUser(request), 'comment.hide')) throw new NotFoundError('A moderator hid that comment.');
     return sendHtml(reply, replyPage(request, parent));
   });
 

@@ -36,6 +36,10 @@ describe('moderation', () => {
     expect(bare.statusCode).toBe(400);
     expect(bare.body).toContain('Say why you flag this.');
     expect((await reader.fetchJson(`/api/posts/${postId}/flag`)).statusCode).toBe(400);
+    // A forged `next` does not become the page's Cancel link.
+    const forged = await reader.post(`/api/posts/${postId}/flag`, { next: 'javascript:alert(1)' });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.body).not.toContain('javascript:');
     expect((await reader.post(`/api/posts/${postId}/flag`, { reason: 'boring' })).statusCode).toBe(400);
 
     const flagged = await reader.post(`/api/posts/${postId}/flag`, { reason: 'off-topic', next: `/discuss/${postId}/#p${postId}` });

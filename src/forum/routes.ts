@@ -248,8 +248,9 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       'title' in item
         ? html`<p><strong>${item.title}</strong> by ${item.author}</p>`
         : html`<p class="meta">${item.author} ${timeTag(item.created_at, deps.now())}</p>${trustedHtml(item.text_html)}`;
-    // Back to where the reader pressed "flag", scrolled to the item.
-    const back = next ?? `${safeNext(refererPath(request, deps.origin(request)), self).split('#')[0]}#${itemAnchor(target, id)}`;
+    // Back to where the reader pressed "flag", scrolled to the item (a posted `next` is the client's: checked again).
+    const back =
+      next !== undefined ? safeNext(next, self) : `${safeNext(refererPath(request, deps.origin(request)), self).split('#')[0]}#${itemAnchor(target, id)}`;
     return flagPage(deps.view(request), { target, id, quoted, next: back, cancel: back, error });
   };
   for (const [target, path] of [

@@ -93,6 +93,18 @@ describe('moderation', () => {
     expect(await listed()).toBe(true);
   });
 
+  it('counts a new flag as unreviewed even after a reviewed flag was taken back', async () => {
+    const author = await member(t().app, 'author');
+    const postId = await startDiscussion(author, { title: 'Flagged, reviewed, unflagged' });
+    const first = await flagPost(postId);
+    const mod = await moderator(t().app, t().db);
+    await mod.post(`/moderation/posts/${postId}/dismiss/`, { reason: 'Fine as it is' });
+    await first.fetchJson(`/api/posts/${postId}/unflag`);
+    expect(await t().db.kysely.selectFrom('posts').select(['flags', 'flags_reviewed']).where('id', '=', postId).executeTakeFirstOrThrow()).toEqual({ flags: 0, flags_reviewed: 0 });
+    await flagPost(postId, 'abusive');
+    expect((await mod.get('/moderation/')).body).toContain('Flagged, reviewed, unflagged');
+  });
+
   it('lists the queue most-flagged first, comments included', async () => {
     const author = await member(t().app, 'author');
     const little = await startDiscussion(author, { title: 'Flagged once' });

@@ -18,6 +18,7 @@ import { DependencyUnavailableError, ForbiddenError, NotFoundError, type Clock }
 import { loggerOptions, OneLinePerRequest } from './logging.js';
 import { embedRoutes } from './forum/embed.js';
 import { forumRoutes } from './forum/routes.js';
+import { moderationRoutes } from './moderation/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
@@ -179,6 +180,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });
+  await app.register(moderationRoutes, deps);
   return app;
 }
 

@@ -11,6 +11,7 @@ import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
+import { ModerationService } from './moderation/service.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 
 export interface Services {
@@ -23,12 +24,16 @@ export interface Services {
   votes: VoteService;
   /** The admin's reads and writes: activity, users' groups, the permission matrix. */
   admin: AdminService;
+  /** Hide, lock, pin, delete, dismiss flags, ban: each logged with its reason. */
+  moderation: ModerationService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   const policy = new Policy(config.policy, now);
+  const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
+  const comments = new CommentService(db.kysely, db.dialect, policy, now);
   return {
     policy,
     accounts: new AccountService(db.kysely, db.dialect, now, new PasswordHasher(config.passwordHashCost)),
@@ -36,10 +41,11 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
       idleMs: config.sessionIdleMinutes * 60_000,
       maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
     }),
-    posts: new PostService(db.kysely, policy, now),
-    comments: new CommentService(db.kysely, db.dialect, policy, now),
+    posts,
+    comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now),
     admin: new AdminService(db.kysely, db.dialect, policy, now),
+    moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
   };
 }

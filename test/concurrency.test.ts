@@ -66,7 +66,7 @@ describe('two app processes sharing one database', () => {
 
     const votes = await Promise.all(
       people.flatMap((client, i) =>
-        ['upvote', 'downvote', 'upvote', 'flag'].map((action, j) => client.post((i + j) % 2 ? a : b, `/api/posts/${postId}/${action}`, {})),
+        ['upvote', 'downvote', 'upvote', 'flag'].map((action, j) => client.post((i + j) % 2 ? a : b, `/api/posts/${postId}/${action}`, action === 'flag' ? { reason: 'spam' } : {})),
       ),
     );
     expect(votes.map((r) => r.status)).toEqual(votes.map(() => 303));

@@ -116,7 +116,7 @@ describe('hostile or odd input', () => {
       }
       // Nor does a same-origin Referer whose path starts with two slashes.
       await asha.get(`/discuss/${f.post.id}/`);
-      const vote = await asha.post(`/api/comments/${f.question.id}/flag`, {}, { referer: 'http://localhost//evil.example/' });
+      const vote = await asha.post(`/api/comments/${f.question.id}/flag`, { reason: 'spam' }, { referer: 'http://localhost//evil.example/' });
       expect(vote.statusCode).toBe(303);
       expect(vote.headers.location).toMatch(/^\/(?![/\\])/);
     });

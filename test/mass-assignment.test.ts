@@ -6,9 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './support/app.js';
 import { BrowserSession } from './support/browser-session.js';
 import { PASSWORD, seedDiscussion, type DiscussionFixture } from './support/discussion-fixture.js';
+import { joinGroup } from './support/moderation.js';
 import { concreteUrl } from './support/routes.js';
 
-type Sender = 'visitor' | 'owner' | 'other member' | 'superuser';
+type Sender = 'visitor' | 'owner' | 'other member' | 'moderator' | 'superuser';
+
+const moderated = (paths: string[]) => Object.fromEntries(paths.map((path) => [`POST ${path}`, { as: 'moderator' as const, body: { reason: 'A reason' } }]));
 
 /** Each write route: who sends it and a body it would accept. */
 const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string> }> = {
@@ -28,6 +31,13 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string> 
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
   'POST /admin/users/:id': { as: 'superuser', body: { groups: '1' } },
   'POST /admin/groups': { as: 'superuser', body: { grant: '1:1' } },
+  ...moderated([
+    ...['hide', 'restore', 'dismiss', 'lock', 'unlock', 'pin', 'unpin'].map((act) => `/moderation/posts/:id/${act}`),
+    ...['hide', 'restore', 'dismiss'].map((act) => `/moderation/comments/:id/${act}`),
+    // Registered after every route the owner sends, so banning the owner (asha) comes after them.
+    '/moderation/users/:username/ban',
+    '/moderation/users/:username/unban',
+  ]),
 };
 
 /** The page whose form the request is sent from (it holds the CSRF token). */
@@ -45,9 +55,13 @@ describe('mass assignment', () => {
     browsers.visitor = new BrowserSession(t().app);
     browsers.owner = new BrowserSession(t().app);
     browsers['other member'] = new BrowserSession(t().app);
+    browsers.moderator = new BrowserSession(t().app);
     browsers.superuser = new BrowserSession(t().app);
     await browsers.owner.login('asha', PASSWORD);
     await browsers['other member'].login('ben', PASSWORD);
+    await t().services.accounts.signup({ username: 'mina', password: PASSWORD });
+    await joinGroup(t().db, 'mina', 'moderator');
+    await browsers.moderator.login('mina', PASSWORD);
     await browsers.superuser.signup('root');
     await t().services.admin.makeSuperuser((await t().services.accounts.requireByUsername('root')).id);
   });
@@ -65,6 +79,7 @@ describe('mass assignment', () => {
         db.selectFrom('sessions').select(['id', 'user_id', 'csrf_token', 'created_at']).orderBy('id').execute(),
         db.selectFrom('user_groups').selectAll().orderBy('user_id').orderBy('group_id').execute(),
         db.selectFrom('group_permissions').selectAll().orderBy('group_id').orderBy('permission_id').execute(),
+        db.selectFrom('moderation_log').selectAll().orderBy('id').execute(),
       ]),
     );
   };

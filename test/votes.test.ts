@@ -22,7 +22,7 @@ describe('voting', () => {
       const { author, voter, postId, commentId } = await setup();
       const id = target === 'posts' ? postId : commentId;
       const vote = async (action: string) => {
-        const response = await voter.fetchJson(`/api/${target}/${id}/${action}`);
+        const response = await voter.fetchJson(`/api/${target}/${id}/${action}`, {}, action === 'flag' ? { reason: 'spam' } : undefined);
         expect(response.statusCode, action).toBe(200);
         return response.json<unknown>();
       };
@@ -92,7 +92,7 @@ describe('voting', () => {
         actions.map((_, j) => {
           const action = actions[(i + j) % actions.length]!;
           const target = (i + j) % 2 === 0 ? `posts/${postId}` : `comments/${commentId}`;
-          return v.fetchJson(`/api/${target}/${action}`).then((r) => expect(r.statusCode).toBe(200));
+          return v.fetchJson(`/api/${target}/${action}`, {}, action === 'flag' ? { reason: 'off-topic' } : undefined).then((r) => expect(r.statusCode).toBe(200));
         }),
       ),
     );

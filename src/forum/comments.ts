@@ -5,7 +5,8 @@ import type { Comment, Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { renderMarkdown } from './markdown.js';
-import { refusedEdit, TEXT_MAX } from './posts.js';
+import { live } from './live.js';
+import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
 import { orderThread, type ThreadSort } from './thread.js';
 import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
 
@@ -58,11 +59,12 @@ export class CommentService {
       if (!this.policy.can(input.author, 'comment.add', post)) {
         throw new ForbiddenError(post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.');
       }
-      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at'> | undefined;
+      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
       if (input.parentId !== undefined) {
         parent = await this.lockComment(trx, input.parentId);
         if (!parent || parent.post_id !== input.postId) throw new NotFoundError('No such comment');
         if (parent.deleted_at !== null) throw new ValidationError({ text: 'You cannot reply to a deleted comment.' });
+        if (parent.hidden_at !== null && !this.policy.can(input.author, 'comment.hide')) throw new NotFoundError('A moderator hid that comment.');
         if (parent.depth >= MAX_DEPTH) throw new ValidationError({ text: `Threads go ${MAX_DEPTH} levels deep; reply higher up.` });
       }
 
@@ -129,7 +131,7 @@ export class CommentService {
    * words. Deleting a deleted comment again (a double click, a second tab)
    * changes nothing and succeeds like the first time.
    */
-  async delete(commentId: number, actor: Actor): Promise<Comment> {
+  async delete(commentId: number, actor: Actor, audit?: DeleteAudit<Comment>): Promise<Comment> {
     return inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('comments').select('post_id').where('id', '=', commentId).executeTakeFirst();
       if (!found) throw new NotFoundError('No such comment');
@@ -147,6 +149,7 @@ export class CommentService {
         .set((eb) => ({ num_comments: eb('num_comments', '-', 1) }))
         .where('id', '=', comment.post_id)
         .execute();
+      await audit?.(trx, comment);
       return comment;
     });
   }
@@ -266,7 +269,7 @@ export class CommentService {
         'posts.title as post_title',
       ])
       .where('comments.author_id', '=', authorId)
-      .where('comments.deleted_at', 'is', null)
+      .where(live('comments'))
       .orderBy('comments.created_at', 'desc')
       .orderBy('comments.id', 'desc')
       .limit(pageSize + 1)
@@ -288,7 +291,7 @@ export class CommentService {
   private lockComment(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('comments')
-      .select(['id', 'path', 'depth', 'post_id', 'deleted_at'])
+      .select(['id', 'path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

@@ -14,7 +14,7 @@ import { commentTree, discussionTitle, postArticle, type DiscussionView } from '
 export function embedPage(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const full = `/discuss/${view.post.id}/`;
   return embeddedPage(ctx, {
-    title: discussionTitle(view.post),
+    title: discussionTitle(ctx, view.post),
     head: html`<link rel="canonical" href="${full}">`,
     body: html`${postArticle(ctx, view)}
 ${commentTree(ctx, view)}

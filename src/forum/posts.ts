@@ -1,8 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Actor, Policy } from '../access/policy.js';
+import type { DialectName } from '../db/database.js';
 import type { Database, Post } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { parseLink } from './links.js';
+import { live, unheld } from './live.js';
 import { renderMarkdown } from './markdown.js';
 import { hotness } from './ranking.js';
 
@@ -29,6 +32,7 @@ export interface PostListItem {
   created_at: number;
   author_id: number;
   author: string;
+  pinned_at: number | null;
 }
 
 export type PostWithAuthor = Post & { author: string };
@@ -68,11 +72,16 @@ export function refusedEdit(item: { author_id: number; hidden_at: number | null 
   return 'The time for editing this has passed.';
 }
 
+/** Work done in a delete's transaction once the item is gone (the moderation log's entry). */
+export type DeleteAudit<T> = (trx: Transaction<Database>, item: T) => Promise<void>;
+
 export class PostService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
     private readonly policy: Policy,
     private readonly now: Clock,
+    private readonly settings: { flagHideThreshold: number },
   ) {}
 
   async create(author: Actor, input: PostInput): Promise<CreatePostResult> {
@@ -115,16 +124,24 @@ export class PostService {
    * The post stays (its comments keep their place) but loses its content.
    * Deleting it again (a double click, a second tab) changes nothing and succeeds.
    */
-  async delete(postId: number, actor: Actor): Promise<void> {
-    const post = await this.require(postId);
-    if (post.deleted_at !== null) return;
-    if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
-    await this.db
-      .updateTable('posts')
-      .set({ text: '', text_html: '', url: null, url_key: null, domain: null, deleted_at: this.now() })
-      .where('id', '=', post.id)
-      .where('deleted_at', 'is', null)
-      .execute();
+  async delete(postId: number, actor: Actor, audit?: DeleteAudit<Post>): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const post = await trx
+        .selectFrom('posts')
+        .selectAll()
+        .where('id', '=', postId)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!post) throw new NotFoundError('No such discussion');
+      if (post.deleted_at !== null) return;
+      if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
+      await trx
+        .updateTable('posts')
+        .set({ text: '', text_html: '', url: null, url_key: null, domain: null, deleted_at: this.now() })
+        .where('id', '=', post.id)
+        .execute();
+      await audit?.(trx, post);
+    });
   }
 
   async find(postId: number): Promise<PostWithAuthor | undefined> {
@@ -159,9 +176,37 @@ export class PostService {
     return post;
   }
 
-  /** One page of a listing, plus whether another follows; one query. */
+  /**
+   * One page of a listing, plus whether another follows; one query. The
+   * front page and /new leave out items held back by unreviewed flags, and
+   * the front page its pinned posts (shown above it: `pinned`).
+   */
   async list(order: 'hot' | 'new', page: number, authorId?: number): Promise<{ posts: PostListItem[]; hasMore: boolean }> {
-    let query = this.db
+    let query = this.listing();
+    if (authorId !== undefined) query = query.where('posts.author_id', '=', authorId);
+    else query = query.where(unheld('posts', this.settings.flagHideThreshold));
+    query = order === 'hot' ? query.where('posts.pinned_at', 'is', null).orderBy('posts.hotness', 'desc') : query.orderBy('posts.created_at', 'desc');
+    const rows = await query
+      .orderBy('posts.id', 'desc')
+      .limit(PAGE_SIZE + 1)
+      .offset((page - 1) * PAGE_SIZE)
+      .execute();
+    return { posts: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
+  }
+
+  /** The pinned posts, most recently pinned first: the top of the front page's first page. */
+  async pinned(): Promise<PostListItem[]> {
+    return this.listing()
+      .where('posts.pinned_at', 'is not', null)
+      .where(unheld('posts', this.settings.flagHideThreshold))
+      .orderBy('posts.pinned_at', 'desc')
+      .limit(PAGE_SIZE)
+      .execute();
+  }
+
+  /** Live posts with what a listing shows of them. */
+  private listing() {
+    return this.db
       .selectFrom('posts')
       .innerJoin('users', 'users.id', 'posts.author_id')
       .select([
@@ -174,16 +219,9 @@ export class PostService {
         'posts.num_comments',
         'posts.created_at',
         'posts.author_id',
+        'posts.pinned_at',
         'users.username as author',
       ])
-      .where('posts.deleted_at', 'is', null);
-    if (authorId !== undefined) query = query.where('posts.author_id', '=', authorId);
-    query = order === 'hot' ? query.orderBy('posts.hotness', 'desc') : query.orderBy('posts.created_at', 'desc');
-    const rows = await query
-      .orderBy('posts.id', 'desc')
-      .limit(PAGE_SIZE + 1)
-      .offset((page - 1) * PAGE_SIZE)
-      .execute();
-    return { posts: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
+      .where(live('posts'));
   }
 }

@@ -1,14 +1,16 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../web/route-deps.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { FieldErrors } from '../web/forms.js';
 import { currentUser } from '../web/guards.js';
 import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
-import { CsrfField, CsrfOnlyBody, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
+import { CsrfField, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
-import { VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
-import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, itemAnchor, postFormPage, postListPage } from './views.js';
+import { FLAG_REASONS, VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
+import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, flagPage, itemAnchor, postFormPage, postListPage } from './views.js';
+import { html, trustedHtml } from '../web/html.js';
+import { timeTag } from '../web/time.js';
 
 // Generous caps here only bound the request; the services give the real limits as field messages.
 const PostBody = Type.Object(
@@ -22,6 +24,9 @@ const PostBody = Type.Object(
 );
 const CommentBody = Type.Object({ text: Type.String({ maxLength: 40_000 }), _csrf: CsrfField }, { additionalProperties: false });
 const SortQuery = Type.Object({ sort: Type.Optional(Type.Union([Type.Literal('best'), Type.Literal('old')])) }, { additionalProperties: false });
+/** A delete: a moderator deleting someone else's item gives a reason; the author deletes without one. */
+const DeleteBody = Type.Object({ _csrf: CsrfField, reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+const FlagReasonField = Type.Union(FLAG_REASONS.map((r) => Type.Literal(r)));
 
 /** Field messages of a ValidationError; anything else is rethrown. */
 function fieldErrors(error: unknown): FieldErrors {
@@ -31,7 +36,7 @@ function fieldErrors(error: unknown): FieldErrors {
 
 export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { posts, comments, votes } = deps.services;
+  const { posts, comments, votes, moderation } = deps.services;
   const discussionUrl = (postId: number, o: { commentId?: number; page?: number; sort?: ThreadSort } = {}) => {
     const query = [o.page && o.page > 1 ? `page=${o.page}` : '', o.sort === 'old' ? 'sort=old' : ''].filter(Boolean).join('&');
     return `/discuss/${postId}/${query ? `?${query}` : ''}${o.commentId ? `#c${o.commentId}` : ''}`;
@@ -46,7 +51,9 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   ] as const) {
     app.get(path, { config: { access: 'public' }, schema: { querystring: PageQuery } }, async (request, reply) => {
       const page = request.query.page ?? 1;
-      const { posts: items, hasMore } = await posts.list(order, page);
+      const { posts: ranked, hasMore } = await posts.list(order, page);
+      // Pinned posts head the front page's first page (one query more there); the ranked list leaves them out.
+      const items = order === 'hot' && page === 1 ? [...(await posts.pinned()), ...ranked] : ranked;
       const user = request.session?.user;
       const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map<number, ViewerVote>();
       return sendHtml(reply, postListPage(deps.view(request), { heading, title, base: path, posts: items, votes: myVotes, page, hasMore }));
@@ -146,12 +153,24 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     }
   });
 
-  app.get('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) =>
-    sendHtml(reply, deletePostPage(deps.view(request), await posts.requireDeletable(request.params.id, currentUser(request)))),
-  );
+  app.get('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const user = currentUser(request);
+    const post = await posts.requireDeletable(request.params.id, user);
+    return sendHtml(reply, deletePostPage(deps.view(request), post, post.author_id === user.id ? undefined : {}));
+  });
 
-  app.post('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
-    await posts.delete(request.params.id, currentUser(request));
+  app.post('/discuss/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: DeleteBody } }, async (request, reply) => {
+    const user = currentUser(request);
+    const post = await posts.require(request.params.id);
+    // The author, or a delete already done (a double click): no reason asked, nothing logged.
+    if (post.author_id === user.id || post.deleted_at !== null) await posts.delete(post.id, user);
+    else {
+      try {
+        await moderation.deletePost(user, post.id, request.body.reason ?? '');
+      } catch (error) {
+        return sendHtml(reply, deletePostPage(deps.view(request), post, { reason: request.body.reason, error: fieldErrors(error).reason }), 400);
+      }
+    }
     return reply.redirect(discussionUrl(request.params.id), 303);
   });
 
@@ -167,6 +186,8 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   app.get('/comments/:id/reply', { config: { access: 'forum.add_comment' }, schema: { params: IdParams } }, async (request, reply) => {
     const parent = await comments.require(request.params.id);
     if (parent.deleted_at !== null) throw new NotFoundError('That comment was deleted.');
+    // Its words show above the form: not for a hidden comment, except to those who may restore it.
+    if (parent.hidden_at !== null && !deps.services.policy.can(currentUser(request), 'comment.hide')) throw new NotFoundError('A moderator hid that comment.');
     return sendHtml(reply, replyPage(request, parent));
   });
 
@@ -198,14 +219,48 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   });
 
   app.get('/comments/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
-    const comment = await comments.requireDeletable(request.params.id, currentUser(request));
-    return sendHtml(reply, deleteCommentPage(deps.view(request), comment, comment.author));
+    const user = currentUser(request);
+    const comment = await comments.requireDeletable(request.params.id, user);
+    return sendHtml(reply, deleteCommentPage(deps.view(request), comment, comment.author, comment.author_id === user.id ? undefined : {}));
   });
 
-  app.post('/comments/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: CsrfOnlyBody } }, async (request, reply) => {
-    const comment = await comments.delete(request.params.id, currentUser(request));
+  app.post('/comments/:id/delete', { config: { access: 'signed-in' }, schema: { params: IdParams, body: DeleteBody } }, async (request, reply) => {
+    const user = currentUser(request);
+    const comment = await comments.require(request.params.id);
+    if (comment.author_id === user.id || comment.deleted_at !== null) await comments.delete(comment.id, user);
+    else {
+      try {
+        await moderation.deleteComment(user, comment.id, request.body.reason ?? '');
+      } catch (error) {
+        const page = deleteCommentPage(deps.view(request), comment, comment.author, { reason: request.body.reason, error: fieldErrors(error).reason });
+        return sendHtml(reply, page, 400);
+      }
+    }
     return reply.redirect(await commentUrl(comment), 303);
   });
+
+  /** "Why flag this?", for a post or a comment; its form posts the reason to the vote endpoint. */
+  const showFlagPage = async (request: FastifyRequest, target: VoteTarget, id: number, next?: string, error?: string) => {
+    const item = target === 'post' ? await posts.require(id) : await comments.require(id);
+    if (!deps.services.policy.can(currentUser(request), 'flag', item)) throw new ForbiddenError('You may not flag this.');
+    const self = target === 'post' ? discussionUrl(id) : `/comments/${id}/`;
+    const quoted =
+      'title' in item
+        ? html`<p><strong>${item.title}</strong> by ${item.author}</p>`
+        : html`<p class="meta">${item.author} ${timeTag(item.created_at, deps.now())}</p>${trustedHtml(item.text_html)}`;
+    // Back to where the reader pressed "flag", scrolled to the item (a posted `next` is the client's: checked again).
+    const back =
+      next !== undefined ? safeNext(next, self) : `${safeNext(refererPath(request, deps.origin(request)), self).split('#')[0]}#${itemAnchor(target, id)}`;
+    return flagPage(deps.view(request), { target, id, quoted, next: back, cancel: back, error });
+  };
+  for (const [target, path] of [
+    ['post', '/discuss/:id/flag'],
+    ['comment', '/comments/:id/flag'],
+  ] as const) {
+    app.get(path, { config: { access: 'forum.add_flag' }, schema: { params: IdParams } }, async (request, reply) =>
+      sendHtml(reply, await showFlagPage(request, target, request.params.id)),
+    );
+  }
 
   for (const target of ['post', 'comment'] as const satisfies readonly VoteTarget[]) {
     app.post(
@@ -217,12 +272,22 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
             { id: RowId, action: Type.Union(VOTE_ACTIONS.map((a) => Type.Literal(a))) },
             { additionalProperties: false },
           ),
-          body: Type.Object({ _csrf: CsrfField, next: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+          body: Type.Object(
+            { _csrf: CsrfField, next: Type.Optional(Type.String({ maxLength: 2000 })), reason: Type.Optional(FlagReasonField) },
+            { additionalProperties: false },
+          ),
         },
       },
       async (request, reply) => {
         const { id, action } = request.params;
-        const result = await votes.apply(target, id, currentUser(request), action);
+        let result;
+        try {
+          result = await votes.apply(target, id, currentUser(request), action, request.body.reason);
+        } catch (error) {
+          const message = fieldErrors(error).reason;
+          if (wantsJson(request)) return reply.code(400).send({ error: message });
+          return sendHtml(reply, await showFlagPage(request, target, id, request.body.next, message), 400);
+        }
         if (wantsJson(request)) {
           const { upvotes, downvotes, flags, score, myVote } = result;
           return reply.send({ upvotes, downvotes, flags, score, myVote });

@@ -9,7 +9,8 @@ import type { ThreadComment } from './comments.js';
 import type { PostListItem, PostWithAuthor } from './posts.js';
 import { TEXT_MAX, TITLE_MAX } from './posts.js';
 import type { ThreadSort } from './thread.js';
-import type { ViewerVote, VoteTarget } from './votes.js';
+import { FLAG_REASONS, type FlagReason, type ViewerVote, type VoteTarget } from './votes.js';
+import { REASON_MAX } from '../moderation/service.js';
 import { MAX_DEPTH } from './wbs.js';
 
 
@@ -62,12 +63,30 @@ function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: 
   if (!up && !down && !mayFlag) return { arrows: html``, flag: html`` };
   return {
     arrows: html`<div class="arrows"><form method="post" action="${base}/upvote" id="${id}" data-vote>${csrfField(ctx)}</form>${up ? html`<button form="${id}" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button>` : ''}${down ? html`<button form="${id}" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>` : ''}</div>`,
-    flag: mayFlag ? html`<button form="${id}" formaction="${base}/${flagged ? 'unflag' : 'flag'}" aria-pressed="${String(flagged)}">${flagged ? 'unflag' : 'flag'}</button>` : html``,
+    flag: flagged
+      ? // Plain (data-plain): once unflagged, flagging again needs the reason page, which the script cannot show in place.
+        html`<button form="${id}" formaction="${base}/unflag" aria-pressed="true" data-plain>unflag</button>`
+      : mayFlag
+        ? html`<a href="${target === 'post' ? `/discuss/${item.id}` : `/comments/${item.id}`}/flag/">flag</a>`
+        : html``,
   };
 }
 
+/** Who sees what a moderator hid: those who may hide and restore it. */
+const seesHidden = (ctx: ViewContext, target: VoteTarget) => ctx.can(target === 'post' ? 'post.hide' : 'comment.hide');
+
+/** A moderator's controls on an item; each leads to a page that asks for the reason. */
+function moderationLinks(ctx: ViewContext, target: VoteTarget, item: { id: number; hidden_at: number | null; locked_at?: number | null; pinned_at?: number | null }): SafeHtml[] {
+  const link = (action: string) => html`<a href="/moderation/${target}s/${item.id}/${action}/">${action}</a>`;
+  const links: SafeHtml[] = [];
+  if (seesHidden(ctx, target)) links.push(link(item.hidden_at === null ? 'hide' : 'restore'));
+  if (target === 'post' && ctx.can('post.lock')) links.push(link(item.locked_at ? 'unlock' : 'lock'));
+  if (target === 'post' && ctx.can('post.pin')) links.push(link(item.pinned_at ? 'unpin' : 'pin'));
+  return links;
+}
+
 /** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */
-const joined = (items: (SafeHtml | string)[]) =>
+export const joined = (items: (SafeHtml | string)[]) =>
   items.filter((item) => (typeof item === 'string' ? item : item.value) !== '').map((item) => html`<span>${item}</span>`);
 
 export function postListPage(
@@ -80,7 +99,7 @@ export function postListPage(
     const discuss = html`<a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a>`;
     return html`<li id="${itemAnchor('post', p.id)}"><article class="item">${arrows}
 <h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<div class="meta">${joined([scoreTag(p), html`by <a href="/profile/${p.author}/">${p.author}</a>`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
+<div class="meta">${joined([p.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '', scoreTag(p), html`by <a href="/profile/${p.author}/">${p.author}</a>`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
 </article></li>`;
   });
   return page(ctx, {
@@ -113,20 +132,23 @@ function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, p
     ? html`<p class="context"><a href="/comments/${c.parent_id}/${view.sort === 'old' ? '?sort=old' : ''}">in reply to an earlier comment</a></p>`
     : '';
   if (c.deleted_at !== null) return html`<div class="body">${context}<p class="meta"><span class="deleted">[deleted]</span></p></div>`;
+  const hidden = c.hidden_at !== null;
+  if (hidden && !seesHidden(ctx, 'comment')) return html`<div class="body">${context}<p class="meta"><span class="deleted">[hidden by a moderator]</span></p></div>`;
   const { arrows, flag } = voteButtons(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly);
   const mayReply = c.depth < MAX_DEPTH && (!ctx.user || ctx.can('comment.add', view.post));
   const reply = mayReply ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
   const edit = ctx.can('comment.edit', c) ? html`<a href="/comments/${c.id}/edit/">edit</a>` : '';
   const remove = ctx.can('comment.delete', c) ? html`<a href="/comments/${c.id}/delete/">delete</a>` : '';
-  const actions = readOnly ? '' : html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}</div>`;
+  const actions = readOnly ? '' : html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}${moderationLinks(ctx, 'comment', c)}</div>`;
   const meta = joined([
+    hidden ? html`<strong class="hidden-mark">hidden by a moderator</strong>` : '',
     html`<a href="/profile/${c.author}/">${c.author}</a>`,
     scoreTag(c),
     timeTag(c.created_at, ctx.now),
     html`<a href="${permalink}" aria-label="Permalink to ${c.author}’s comment">#</a>`,
   ]);
   return html`<div class="body">${context}<p class="meta">${meta}</p>
-<div class="text">${trustedHtml(c.text_html)}</div>
+<div class="text${hidden ? ' hidden-item' : ''}">${trustedHtml(c.text_html)}</div>
 ${actions}</div>`;
 }
 
@@ -151,9 +173,10 @@ export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
     const replies = (children.get(c.id) ?? []).map(render).filter((r) => r !== '');
     const deleted = c.deleted_at !== null;
     if (deleted && replies.length === 0) return '';
+    const name = deleted ? '[deleted]' : c.hidden_at !== null && !seesHidden(ctx, 'comment') ? '[hidden]' : c.author;
     // The summary is the fold toggle; the name in it is for when the comment is folded (and for screen readers).
     const count = replies.length ? html`<span class="count">, ${plural(replies.length, 'reply', 'replies')}</span>` : '';
-    return html`<li id="c${c.id}" class="comment"><details open><summary><span class="who">${deleted ? '[deleted]' : c.author}${count}</span></summary>
+    return html`<li id="c${c.id}" class="comment"><details open><summary><span class="who">${name}${count}</span></summary>
 ${commentBody(ctx, c, view, c.parent_id !== null && !onPage.has(c.parent_id))}${replies.length ? html`<ol class="replies">${replies}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;
@@ -165,14 +188,22 @@ ${field({ label: o.label, name: 'text', value: o.text, error: o.errors?.text, mu
 <button type="submit">${o.submit}</button></form>`;
 }
 
-export const discussionTitle = (post: PostWithAuthor): string => (post.deleted_at === null ? post.title : '[deleted]');
+/** A hidden post's words are kept from all but those who may restore it. */
+const withheld = (ctx: ViewContext, post: PostWithAuthor) => post.deleted_at !== null || (post.hidden_at !== null && !seesHidden(ctx, 'post'));
 
-/** The post itself: title (or its link), score, author, text. */
+export const discussionTitle = (ctx: ViewContext, post: PostWithAuthor): string =>
+  post.deleted_at !== null ? '[deleted]' : withheld(ctx, post) ? '[hidden by a moderator]' : post.title;
+
+/** The post itself: title (or its link), score, author, text; whether it is hidden, locked or pinned. */
 export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
   const { post } = view;
-  const deleted = post.deleted_at !== null;
+  const deleted = withheld(ctx, post);
   const { arrows, flag } = deleted ? { arrows: html``, flag: html`` } : voteButtons(ctx, 'post', post, view.postVote, view.readOnly);
+  const hiddenNotice =
+    post.hidden_at === null || post.deleted_at !== null ? '' : deleted ? 'This discussion was hidden by a moderator.' : 'Hidden by a moderator: only moderators see it.';
   const meta = joined([
+    post.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '',
+    post.locked_at !== null ? html`<strong class="pinned">locked</strong>` : '',
     deleted ? '' : scoreTag(post),
     html`by <a href="/profile/${post.author}/">${post.author}</a>`,
     html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
@@ -180,11 +211,13 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
     flag,
     !view.readOnly && ctx.can('post.edit', post) ? html`<a href="/discuss/${post.id}/edit/">edit</a>` : '',
     !view.readOnly && ctx.can('post.delete', post) ? html`<a href="/discuss/${post.id}/delete/">delete</a>` : '',
+    ...(view.readOnly || post.deleted_at !== null ? [] : moderationLinks(ctx, 'post', post)),
   ]);
   return html`<article class="post item" id="${itemAnchor('post', post.id)}">${arrows}
-<h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(post)}</h1>
+<h1>${post.url && !deleted ? html`<a href="${post.url}" rel="nofollow ugc noopener">${post.title}</a> <span class="domain">(${post.domain})</span>` : discussionTitle(ctx, post)}</h1>
 <div class="meta">${meta}</div>
-${deleted ? html`<p class="deleted">This discussion was deleted by its author.</p>` : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
+${hiddenNotice ? html`<p class="notice">${hiddenNotice}</p>` : ''}
+${post.deleted_at !== null ? html`<p class="deleted">This discussion was deleted.</p>` : deleted ? '' : post.text_html ? html`<div class="text">${trustedHtml(post.text_html)}</div>` : ''}
 </article>`;
 }
 
@@ -194,15 +227,21 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
   const sortQuery = view.sort === 'old' ? '&sort=old' : '';
   const self = `/discuss/${post.id}/`;
   const sortLinks = html`<p class="sort">Sort: ${view.sort === 'best' ? html`<strong>best</strong> · <a href="${self}?sort=old">oldest</a>` : html`<a href="${self}">best</a> · <strong>oldest</strong>`}</p>`;
-  const addComment = deleted
-    ? html``
-    : !ctx.user
-      ? html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`
-      : ctx.can('comment.add', post)
-        ? commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' })
-        : html`<p class="notice">${post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.'}</p>`;
+  const form = () => commentForm(ctx, self, { text: view.commentForm?.text, errors: view.commentForm?.errors, label: 'Add a comment', submit: 'Comment' });
+  // Locked: a notice where the form would be; moderators, who may still comment, get both.
+  const locked = post.locked_at !== null ? html`<p class="notice">Locked by a moderator: no new comments.</p>` : html``;
+  const addComment =
+    deleted || (post.hidden_at !== null && !ctx.can('comment.add', post))
+      ? html``
+      : ctx.user && ctx.can('comment.add', post)
+        ? html`${locked}${form()}`
+        : post.locked_at !== null
+          ? locked
+          : !ctx.user
+            ? html`<p><a href="${loginLink(ctx)}">Log in</a> to comment.</p>`
+            : html`<p class="notice">You may not comment here.</p>`;
   return page(ctx, {
-    title: discussionTitle(post),
+    title: discussionTitle(ctx, post),
     head: html`<link rel="canonical" href="${self}">`,
     body: html`${postArticle(ctx, view)}
 <section aria-labelledby="comments-heading" class="thread">
@@ -255,32 +294,77 @@ ${o.deleteLink ? html`<p class="danger-zone"><a href="${o.deleteLink}" class="da
  * page and the item's own links lead here, so nothing is deleted by one
  * stray click, with or without JavaScript.
  */
-export function deleteConfirmPage(ctx: ViewContext, o: { what: 'comment' | 'discussion'; action: string; cancel: string; quoted: SafeHtml; note: string }): SafeHtml {
+export function deleteConfirmPage(ctx: ViewContext, o: { what: 'comment' | 'discussion'; action: string; cancel: string; quoted: SafeHtml; note: string; moderation?: ModeratorDelete | undefined }): SafeHtml {
+  const errors = o.moderation?.error ? { reason: o.moderation.error } : undefined;
   return page(ctx, {
     title: `Delete this ${o.what}?`,
     body: html`<h1>Delete this ${o.what}?</h1>
+${formErrorSummary(errors)}
 <blockquote class="quoted">${o.quoted}</blockquote>
 <p>${o.note}</p>
-<form method="post" action="${o.action}" class="confirm">${csrfField(ctx)}<button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></form>`,
+${
+  o.moderation
+    ? html`<form method="post" action="${o.action}">${csrfField(ctx)}
+${reasonField(o.moderation.reason, o.moderation.error)}
+<p class="confirm"><button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></p></form>`
+    : html`<form method="post" action="${o.action}" class="confirm">${csrfField(ctx)}<button type="submit" class="danger">Delete this ${o.what}</button> <a href="${o.cancel}">Cancel</a></form>`
+}`,
   });
 }
 
-export function deleteCommentPage(ctx: ViewContext, c: { id: number; post_id: number; text_html: string; created_at: number }, author: string): SafeHtml {
+/** A moderator deleting someone else's item gives a reason, for the public log. */
+export interface ModeratorDelete {
+  reason?: string | undefined;
+  error?: string | undefined;
+}
+
+/** The reason every moderator's act takes; it is shown in the public moderation log. */
+export function reasonField(value?: string, error?: string): SafeHtml {
+  return field({ label: 'Reason', name: 'reason', value, error, required: true, maxlength: REASON_MAX, hint: 'Shown in the public moderation log.' });
+}
+
+export function deleteCommentPage(ctx: ViewContext, c: { id: number; post_id: number; text_html: string; created_at: number }, author: string, moderation?: ModeratorDelete): SafeHtml {
   return deleteConfirmPage(ctx, {
     what: 'comment',
     action: `/comments/${c.id}/delete/`,
     cancel: `/comments/${c.id}/`,
     quoted: html`<p class="meta">${joined([html`<strong>${author}</strong>`, timeTag(c.created_at, ctx.now)])}</p>${trustedHtml(c.text_html)}`,
     note: 'Its words go for good; replies to it stay, under “[deleted]”.',
+    moderation,
   });
 }
 
-export function deletePostPage(ctx: ViewContext, post: PostWithAuthor): SafeHtml {
+export function deletePostPage(ctx: ViewContext, post: PostWithAuthor, moderation?: ModeratorDelete): SafeHtml {
   return deleteConfirmPage(ctx, {
     what: 'discussion',
     action: `/discuss/${post.id}/delete/`,
     cancel: `/discuss/${post.id}/`,
     quoted: html`<p><strong>${post.title}</strong>${post.domain ? html` <span class="domain">(${post.domain})</span>` : ''}</p>${post.text_html ? trustedHtml(post.text_html) : ''}`,
     note: `Its title, link and text go for good and it leaves the lists; its ${plural(post.num_comments, 'comment')} stay readable at its address.`,
+    moderation,
+  });
+}
+
+const FLAG_REASON_LABELS: Record<FlagReason, string> = {
+  spam: 'Spam: advertising, or posted only for the link',
+  'off-topic': 'Off-topic: does not belong on this forum',
+  abusive: 'Abusive: a personal attack, harassment or hate',
+  other: 'Something else a moderator should look at',
+};
+
+/** "Why flag this?": the reason goes with the flag to the vote endpoint, as a plain form. */
+export function flagPage(ctx: ViewContext, o: { target: VoteTarget; id: number; quoted: SafeHtml; next: string; cancel: string; error?: string | undefined }): SafeHtml {
+  const errors = o.error ? { reason: o.error } : undefined;
+  return page(ctx, {
+    title: 'Why flag this?',
+    body: html`<h1>Why flag this?</h1>
+${formErrorSummary(errors)}
+<blockquote class="quoted">${o.quoted}</blockquote>
+<form method="post" action="/api/${o.target}s/${o.id}/flag">${csrfField(ctx)}<input type="hidden" name="next" value="${o.next}">
+<fieldset class="choices"${o.error ? html` aria-describedby="f-reason-error"` : ''}><legend>Your reason goes to the moderators; others do not see who flagged.</legend>
+${o.error ? html`<p class="error" id="f-reason-error">${o.error}</p>` : ''}
+${FLAG_REASONS.map((reason, i) => html`<label><input type="radio" name="reason" value="${reason}"${i === 0 ? html` id="f-reason"` : ''} required> ${FLAG_REASON_LABELS[reason]}</label>`)}
+</fieldset>
+<p class="confirm"><button type="submit">Flag</button> <a href="${o.cancel}">Cancel</a></p></form>`,
   });
 }

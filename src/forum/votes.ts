@@ -1,15 +1,18 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Action, Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
-import { ForbiddenError, NotFoundError, type Clock } from '../errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { hotness } from './ranking.js';
 
 export type VoteTarget = 'post' | 'comment';
 export const VOTE_ACTIONS = ['upvote', 'downvote', 'unvote', 'flag', 'unflag'] as const;
 export type VoteAction = (typeof VOTE_ACTIONS)[number];
 export type MyVote = 'up' | 'down' | null;
+/** Why something is flagged: every flag gives one, and the moderation queue counts them. */
+export const FLAG_REASONS = ['spam', 'off-topic', 'abusive', 'other'] as const;
+export type FlagReason = (typeof FLAG_REASONS)[number];
 
 export interface VoteCounts {
   upvotes: number;
@@ -76,9 +79,11 @@ export class VoteService {
    * Applies a vote action. The item's row is locked for the transaction, so
    * concurrent votes on it queue; counters move by atomic increments in the
    * same transaction as the vote row, so they always equal a recount.
-   * Repeating an action changes nothing.
+   * Repeating an action changes nothing. A flag needs a reason (flagging
+   * again changes it); taking the flag back clears it.
    */
-  async apply(target: VoteTarget, itemId: number, actor: Actor, action: VoteAction): Promise<VoteCounts> {
+  async apply(target: VoteTarget, itemId: number, actor: Actor, action: VoteAction, reason?: FlagReason): Promise<VoteCounts> {
+    if (action === 'flag' && reason === undefined) throw new ValidationError({ reason: 'Say why you flag this.' });
     const t = TABLES[target];
     const userId = actor.id;
     return inTransaction(this.db, async (trx) => {
@@ -96,7 +101,7 @@ export class VoteService {
 
       const row = await trx
         .selectFrom(t.votes as 'post_votes')
-        .select(['direction', 'flagged'])
+        .select(['direction', 'flagged', 'flag_reason'])
         .where('user_id', '=', userId)
         .where(t.key as 'post_id', '=', itemId)
         .executeTakeFirst();
@@ -107,7 +112,18 @@ export class VoteService {
       const flag = Number(after.flagged) - Number(before.flagged);
       const counts = { upvotes: item.upvotes + up, downvotes: item.downvotes + down, flags: item.flags + flag };
       const result = { ...counts, score: counts.upvotes - counts.downvotes, myVote: myVote(after.direction), flagged: after.flagged };
-      if (up === 0 && down === 0 && flag === 0) return result;
+      const flagReason = after.flagged ? (action === 'flag' ? reason! : (row?.flag_reason ?? null)) : null;
+      if (up === 0 && down === 0 && flag === 0) {
+        if (row && flagReason !== row.flag_reason) {
+          await trx
+            .updateTable(t.votes as 'post_votes')
+            .set({ flag_reason: flagReason })
+            .where('user_id', '=', userId)
+            .where(t.key as 'post_id', '=', itemId)
+            .execute();
+        }
+        return result;
+      }
 
       if (after.direction === 0 && !after.flagged) {
         await trx
@@ -118,14 +134,21 @@ export class VoteService {
       } else if (row) {
         await trx
           .updateTable(t.votes as 'post_votes')
-          .set({ direction: after.direction, flagged: Number(after.flagged) })
+          .set({ direction: after.direction, flagged: Number(after.flagged), flag_reason: flagReason })
           .where('user_id', '=', userId)
           .where(t.key as 'post_id', '=', itemId)
           .execute();
       } else {
         await trx
           .insertInto(t.votes as 'post_votes')
-          .values({ user_id: userId, [t.key as 'post_id']: itemId, direction: after.direction, flagged: Number(after.flagged), created_at: this.now() })
+          .values({
+            user_id: userId,
+            [t.key as 'post_id']: itemId,
+            direction: after.direction,
+            flagged: Number(after.flagged),
+            flag_reason: flagReason,
+            created_at: this.now(),
+          })
           .execute();
       }
 
@@ -135,6 +158,8 @@ export class VoteService {
           upvotes: eb('upvotes', '+', up),
           downvotes: eb('downvotes', '+', down),
           flags: eb('flags', '+', flag),
+          // A flag taken back after a review lowers the reviewed count with it, so the next new flag counts as unreviewed.
+          ...(flag < 0 ? { flags_reviewed: sql<number>`case when flags_reviewed > flags - 1 then flags - 1 else flags_reviewed end` } : {}),
           // The row is locked, so the score read above plus this change is the new score.
           ...(target === 'post' ? { hotness: hotness(result.score, item.created_at) } : {}),
         }))

@@ -16,6 +16,8 @@ export const RATE_LIMIT_RULES = {
   comment: { limit: 10, windowMs: 10 * MINUTE },
   /** Admin changes (a user's groups, the permission matrix), per staff member: room for a busy session, not for a script gone wrong. */
   admin: { limit: 60, windowMs: 10 * MINUTE },
+  /** Moderators' acts (hide, lock, pin, dismiss, ban), per member: room for a spam wave, not for a runaway script. */
+  moderate: { limit: 60, windowMs: 10 * MINUTE },
   /** Failed log-ins per username: the 5th locks it for 1 min, each further one doubles that, up to 1 h. */
   loginAccount: { limit: 5, windowMs: 15 * MINUTE, lock: LOGIN_LOCK },
   /** Failed or refused log-ins per client address, across usernames (password spraying). */
@@ -24,7 +26,7 @@ export const RATE_LIMIT_RULES = {
   loginLockedTry: { limit: 1, windowMs: HOUR },
 } as const satisfies Record<string, LimitRule>;
 
-export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin';
+export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate';
 type Rules = { [K in keyof typeof RATE_LIMIT_RULES]: LimitRule };
 
 /** The rules with every allowance multiplied by `scale` (RATE_LIMIT_SCALE; durations stay). */

@@ -18,6 +18,7 @@ const SPEED_LIMITS: Record<SpeedLimited, { per: 'address' | 'member'; message: (
   post: { per: 'member', message: (wait) => `You are starting discussions faster than this forum allows. You can start another in ${wait}.` },
   comment: { per: 'member', message: (wait) => `You are commenting faster than this forum allows. You can comment again in ${wait}.` },
   admin: { per: 'member', message: (wait) => `Too many admin changes in a short time. You can make more in ${wait}.` },
+  moderate: { per: 'member', message: (wait) => `You are moderating faster than this forum allows. You can act again in ${wait}.` },
 };
 
 /**

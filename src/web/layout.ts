@@ -23,6 +23,7 @@ function header(ctx: ViewContext): SafeHtml {
 <a href="/new">new</a>
 <a href="/start-discussion/">submit</a>
 ${ctx.can('admin.enter') ? html`<a href="/admin/">admin</a>` : ''}
+${ctx.can('flags.view') ? html`<a href="/moderation/">moderation</a>` : ''}
 <span class="account">${account}</span>
 </nav></header>`;
 }
@@ -57,7 +58,7 @@ ${header(ctx)}
 <main id="main">
 ${options.body}
 </main>
-<footer class="site"><p>Charcha — a place to discuss.</p></footer>
+<footer class="site"><p>Charcha — a place to discuss. <a href="/moderations">Moderation log</a></p></footer>
 </body>`,
   );
 }

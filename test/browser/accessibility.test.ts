@@ -4,12 +4,14 @@ import axeCore from 'axe-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
-import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/discussion-fixture.js';
+import { PASSWORD } from '../support/discussion-fixture.js';
+import { seedModeration, type ModerationFixture as DiscussionFixture } from '../support/moderation-fixture.js';
+import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
 
-/** The discussion fixture plus a superuser, for the admin screens. */
-async function seedWithAdmin(services: Services) {
-  const f = await seedDiscussion(services);
+/** The moderation fixture plus a superuser, for the admin screens. */
+async function seedWithAdmin(services: Services, db: Db) {
+  const f = await seedModeration(services, db);
   const root = await services.accounts.signup({ username: 'root', password: PASSWORD });
   await services.admin.makeSuperuser(root.id);
   // Ben in two groups, so the user page and the users list show more than one.
@@ -17,7 +19,7 @@ async function seedWithAdmin(services: Services) {
   return f;
 }
 
-type Role = 'visitor' | 'member' | 'admin';
+type Role = 'visitor' | 'member' | 'moderator' | 'admin';
 
 interface AuditedPage {
   name: string;
@@ -35,7 +37,7 @@ const visit = (path: (f: DiscussionFixture) => string, status = 200) =>
 const PAGES: AuditedPage[] = [
   { name: 'front page', roles: ['visitor', 'member'], open: visit(() => '/') },
   { name: 'newest', roles: ['visitor', 'member'], open: visit(() => '/new') },
-  { name: 'discussion with a comment tree', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.post.id}/`) },
+  { name: 'discussion with a comment tree (a hidden comment, pinned)', roles: ['visitor', 'member', 'moderator'], open: visit((f) => `/discuss/${f.post.id}/`) },
   { name: 'discussion with rendered Markdown (headings, table, image link, code)', roles: ['visitor', 'member'], open: visit((f) => `/discuss/${f.markdownPost.id}/`) },
   { name: 'profile', roles: ['visitor', 'member'], open: visit((f) => `/profile/${f.asha.username}/`) },
   { name: 'embedded discussion', roles: ['visitor'], open: visit((f) => `/embed/discuss/${f.post.id}/`) },
@@ -132,6 +134,37 @@ const PAGES: AuditedPage[] = [
   },
   { name: 'admin groups and permissions matrix', roles: ['admin'], open: visit(() => '/admin/groups/') },
   { name: 'admin who holds each permission', roles: ['admin'], open: visit(() => '/admin/permissions/') },
+  { name: 'moderation queue', roles: ['moderator'], open: visit(() => '/moderation/') },
+  { name: 'moderation log', roles: ['visitor', 'moderator'], open: visit(() => '/moderations') },
+  { name: 'why flag this?', roles: ['member'], open: visit((f) => `/discuss/${f.spamPost.id}/flag/`) },
+  {
+    name: 'why flag this? re-rendered with an error',
+    roles: ['member'],
+    open: async (page, f) => {
+      await page.goto(`/comments/${f.rude.id}/flag/`);
+      // Without the browser's own check, as a request without a reason would come.
+      await page.locator('form[action$="/flag"]').evaluate((form) => form.setAttribute('novalidate', ''));
+      await submitWith(page, page.getByRole('button', { name: 'Flag' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'a locked discussion', roles: ['member', 'moderator'], open: visit((f) => `/discuss/${f.locked.id}/`) },
+  { name: 'a hidden discussion', roles: ['visitor', 'moderator'], open: visit((f) => `/discuss/${f.hiddenPost.id}/`) },
+  { name: "a moderator's act, asking the reason", roles: ['moderator'], open: visit((f) => `/moderation/posts/${f.locked.id}/unlock/`) },
+  { name: "deleting someone else's comment, with a reason", roles: ['moderator'], open: visit((f) => `/comments/${f.rude.id}/delete/`) },
+  { name: 'ban a user', roles: ['moderator'], open: visit((f) => `/moderation/users/${f.ben.username}/ban/`) },
+  { name: 'a banned user', roles: ['moderator'], open: visit((f) => `/moderation/users/${f.spammy.username}/ban/`) },
+  {
+    name: 'ban re-rendered with errors',
+    roles: ['moderator'],
+    open: async (page, f) => {
+      await page.goto(`/moderation/users/${f.ben.username}/ban/`);
+      await page.locator('form[action$="/ban/"]').evaluate((form) => form.setAttribute('novalidate', ''));
+      await page.getByLabel('The ban ends on (optional)').fill('2020-01-01');
+      await submitWith(page, page.getByRole('button', { name: `Ban ${f.ben.username}` }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -160,13 +193,14 @@ describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium
   const env = useBrowserApp(seedWithAdmin);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
-    describe.each(['visitor', 'member', 'admin'] as const)('as a %s', (role) => {
+    describe.each(['visitor', 'member', 'moderator', 'admin'] as const)('as a %s', (role) => {
       let context: BrowserContext;
       let page: Page;
       beforeAll(async () => {
         // The site's CSP would refuse axe's injected script.
         context = await newContext(env(), { colorScheme, bypassCSP: true });
-        page = role === 'visitor' ? await context.newPage() : await signIn(context, role === 'admin' ? 'root' : env().data.asha.username, PASSWORD);
+        const username = { visitor: null, member: env().data.asha.username, moderator: env().data.mina.username, admin: 'root' }[role];
+        page = username ? await signIn(context, username, PASSWORD) : await context.newPage();
       });
       afterAll(async () => {
         await context?.close();

@@ -49,11 +49,19 @@ export class BrowserSession {
   }
 
   /** What the page's script does: fetch with the token in a header, asking for JSON. */
-  async fetchJson(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  async fetchJson(url: string, headers: Record<string, string> = {}, form?: Record<string, string>): Promise<LightMyRequestResponse> {
     return this.app.inject({
       method: 'POST',
       url,
-      headers: { accept: 'application/json', 'x-csrf-token': this.csrf, origin: ORIGIN, cookie: this.cookieHeader(), ...headers },
+      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+      headers: {
+        accept: 'application/json',
+        'x-csrf-token': this.csrf,
+        origin: ORIGIN,
+        cookie: this.cookieHeader(),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...headers,
+      },
     });
   }
 

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
 import { startTestApp, stopTestApp, type TestApp } from './app.js';
 
@@ -50,7 +51,7 @@ export interface BrowserApp<Data> {
  * `const env = useBrowserApp(seed);` then `env().browser`. Both close in afterAll.
  * `appEnv` gives the app's settings, read when it starts.
  */
-export function useBrowserApp<Data>(seed: (services: Services) => Promise<Data>, appEnv: () => Record<string, string> = () => ({})): () => BrowserApp<Data> {
+export function useBrowserApp<Data>(seed: (services: Services, db: Db) => Promise<Data>, appEnv: () => Record<string, string> = () => ({})): () => BrowserApp<Data> {
   let t: TestApp | undefined;
   let browser: Browser | undefined;
   let current: BrowserApp<Data> | undefined;
@@ -59,7 +60,7 @@ export function useBrowserApp<Data>(seed: (services: Services) => Promise<Data>,
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    current = { browser, baseURL: `http://127.0.0.1:${port}`, data: await seed(t.services) };
+    current = { browser, baseURL: `http://127.0.0.1:${port}`, data: await seed(t.services, t.db) };
   });
   afterAll(async () => {
     await browser?.close();

@@ -61,7 +61,8 @@ document.addEventListener('submit', (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-vote') || form.dataset.plain) return;
   const button = event.submitter;
-  if (!(button instanceof HTMLButtonElement)) return;
+  // data-plain buttons (unflag) always post the plain way.
+  if (!(button instanceof HTMLButtonElement) || button.hasAttribute('data-plain')) return;
   event.preventDefault();
   // A request that failed (offline, dropped, an unreadable answer) falls back to the plain form too.
   vote(form, button).catch(() => postPlainly(form, button));

@@ -21,6 +21,8 @@ const READ: Row = [200, 200, 200, 200, 200];
 const MEMBERS: (ok: number) => Row = (ok) => [303, ok, ok, ok, 303];
 /** Someone else's item: a member may not; moderators and admins may. */
 const OTHERS_ITEM: (ok: number) => Row = (ok) => [303, 403, ok, ok, 303];
+/** Moderation: moderators and admins (who hold every permission). */
+const MODERATORS: (ok: number) => Row = (ok) => [303, 403, ok, ok, 303];
 /** The admin: visitors log in; members and moderators (not staff) are refused. */
 const STAFF: (ok: number) => Row = (ok) => [303, 403, 403, ok, 303];
 
@@ -49,17 +51,45 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /discuss/:id/edit': { row: OTHERS_ITEM(200) },
   'POST /discuss/:id/edit': { body: { title: 'Edited', text: 'Edited' }, row: OTHERS_ITEM(303) },
   'GET /discuss/:id/delete': { row: OTHERS_ITEM(200) },
-  'POST /discuss/:id/delete': { body: {}, row: OTHERS_ITEM(303) },
+  'POST /discuss/:id/delete': { body: { reason: 'A reason' }, row: OTHERS_ITEM(303) },
   'GET /comments/:id/edit': { row: OTHERS_ITEM(200) },
   'POST /comments/:id/edit': { body: { text: 'Edited' }, row: OTHERS_ITEM(303) },
   'GET /comments/:id/delete': { row: OTHERS_ITEM(200) },
-  'POST /comments/:id/delete': { body: {}, row: OTHERS_ITEM(303) },
+  'POST /comments/:id/delete': { body: { reason: 'A reason' }, row: OTHERS_ITEM(303) },
+  'GET /discuss/:id/flag': { row: MEMBERS(200) },
+  'GET /comments/:id/flag': { row: MEMBERS(200) },
   'POST /api/posts/:id/:action': { body: {}, row: MEMBERS(303) },
   'POST /api/comments/:id/:action': { body: {}, row: MEMBERS(303) },
   'GET /settings/sessions': { row: MEMBERS(200) },
   'POST /settings/sessions/sign-out-others': { body: {}, row: MEMBERS(303) },
   'GET /settings/password': { row: MEMBERS(200) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
+  // Moderation: moderators and admins (who hold every permission); the log is public.
+  'GET /moderation': { row: MODERATORS(200) },
+  'GET /moderations': { row: READ },
+  'GET /moderation/posts/:id/hide': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/hide': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/restore': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/restore': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/dismiss': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/dismiss': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/lock': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/lock': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/unlock': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/unlock': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/pin': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/pin': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/posts/:id/unpin': { row: MODERATORS(200) },
+  'POST /moderation/posts/:id/unpin': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/comments/:id/hide': { row: MODERATORS(200) },
+  'POST /moderation/comments/:id/hide': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/comments/:id/restore': { row: MODERATORS(200) },
+  'POST /moderation/comments/:id/restore': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/comments/:id/dismiss': { row: MODERATORS(200) },
+  'POST /moderation/comments/:id/dismiss': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'GET /moderation/users/:username/ban': { row: MODERATORS(200) },
+  'POST /moderation/users/:username/ban': { body: { reason: 'A reason' }, row: MODERATORS(303) },
+  'POST /moderation/users/:username/unban': { body: { reason: 'A reason' }, row: MODERATORS(303) },
   // The admin: staff only (a moderator is not staff), then each screen's permission.
   'GET /admin': { row: STAFF(200) },
   'GET /admin/users': { row: STAFF(200) },
@@ -121,6 +151,7 @@ describe('access, route by role', () => {
     const path = url
       .replace(/^\/static\/\*$/, stylesheet)
       .replace('/admin/users/:id', `/admin/users/${subject.id}`)
+      .replace('/moderation/users/:username', `/moderation/users/${subject.username}`)
       .replace(/\/comments\/:id/, `/comments/${comment.id}`)
       .replace(/\/api\/comments\/:id/, `/api/comments/${comment.id}`)
       .replace(':id', String(created.post.id))

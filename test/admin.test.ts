@@ -280,7 +280,7 @@ describe('admin', () => {
       const b = await member(app, 'dashB');
       await services.comments.add({ postId, author: await services.accounts.actor(await idOf(b.username)), text: 'hello' });
       await services.votes.apply('post', postId, await services.accounts.actor(await idOf(b.username)), 'upvote');
-      await services.votes.apply('post', postId, await services.accounts.actor(await idOf(b.username)), 'flag');
+      await services.votes.apply('post', postId, await services.accounts.actor(await idOf(b.username)), 'flag', 'spam');
       clock.time = start;
 
       const activity = await services.admin.activity();

@@ -105,18 +105,19 @@ describe('karma privileges', () => {
     const page = (await reader.get(`/discuss/${postId}/`)).body;
     expect(page).toContain('aria-label="Upvote"');
     expect(page).not.toContain('aria-label="Downvote"');
-    expect(page).not.toContain(`formaction="/api/posts/${postId}/flag"`);
+    expect(page).not.toContain(`href="/discuss/${postId}/flag/"`);
     expect((await reader.fetchJson(`/api/posts/${postId}/downvote`)).statusCode).toBe(403);
-    expect((await reader.fetchJson(`/api/posts/${postId}/flag`)).statusCode).toBe(403);
+    expect((await reader.fetchJson(`/api/posts/${postId}/flag`, {}, { reason: 'spam' })).statusCode).toBe(403);
     expect((await reader.fetchJson(`/api/posts/${postId}/upvote`)).statusCode).toBe(200);
 
     await t().db.kysely.updateTable('users').set({ score: 2 }).where('username', '=', reader.username).execute();
     expect((await reader.get(`/discuss/${postId}/`)).body).toContain('aria-label="Downvote"');
     expect(JSON.parse((await reader.fetchJson(`/api/posts/${postId}/downvote`)).body)).toMatchObject({ myVote: 'down' });
-    expect((await reader.fetchJson(`/api/posts/${postId}/flag`)).statusCode).toBe(403);
+    expect((await reader.fetchJson(`/api/posts/${postId}/flag`, {}, { reason: 'spam' })).statusCode).toBe(403);
 
     await t().db.kysely.updateTable('users').set({ score: 3 }).where('username', '=', reader.username).execute();
-    expect((await reader.fetchJson(`/api/posts/${postId}/flag`)).statusCode).toBe(200);
+    expect((await reader.get(`/discuss/${postId}/`)).body).toContain(`href="/discuss/${postId}/flag/"`);
+    expect((await reader.fetchJson(`/api/posts/${postId}/flag`, {}, { reason: 'spam' })).statusCode).toBe(200);
     // Losing the karma later still lets them take back what they gave.
     await t().db.kysely.updateTable('users').set({ score: 0 }).where('username', '=', reader.username).execute();
     expect((await reader.fetchJson(`/api/posts/${postId}/unflag`)).statusCode).toBe(200);

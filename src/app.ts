@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { isDatabaseUnavailable } from './db/faults.js';
 import { withQueryStats, type QueryStats } from './db/query-stats.js';
-import { DependencyUnavailableError, ForbiddenError, NotFoundError, type Clock } from './errors.js';
+import { DependencyUnavailableError, ForbiddenError, NotFoundError, ValidationError, type Clock } from './errors.js';
 import { loggerOptions, OneLinePerRequest } from './logging.js';
 import { embedRoutes } from './forum/embed.js';
 import { forumRoutes } from './forum/routes.js';
@@ -125,6 +125,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     return {
       user,
       can: (action, ...item) => services.policy.can(user, action, ...item),
+      isNewAccount: (joinedAt) => services.policy.isNewAccount(joinedAt),
       csrfToken: csrfToken ?? request.session?.csrfToken ?? null,
       path: request.url,
       now: now(),
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     let message: string;
     if (error instanceof NotFoundError) status = 404;
     else if (error instanceof ForbiddenError) status = 403;
+    else if (error instanceof ValidationError) status = 400;
     else if (error.validation) status = 400;
     if (isDatabaseUnavailable(error) || error instanceof DependencyUnavailableError) {
       // The database or Redis is down, frozen, restarting or locked: say when to come back; the process stays up.

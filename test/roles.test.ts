@@ -159,3 +159,23 @@ describe('a visitor sent to log in from a form', () => {
     expect(response.headers.location).toBe(`/login?next=${encodeURIComponent('/new?page=2')}`);
   });
 });
+
+describe('new accounts', () => {
+  const t = useTestApp({ NEW_ACCOUNT_DAYS: '3' });
+
+  it(`are marked beside their name for NEW_ACCOUNT_DAYS, then no more`, async () => {
+    const author = await member(t().app, 'newbie');
+    const postId = await startDiscussion(author);
+    await comment(author, postId, 'My first words here');
+    const marks = async (url: string) => ((await new BrowserSession(t().app).get(url)).body.match(/class="new-account"/g) ?? []).length;
+    expect(await marks('/')).toBe(1);
+    expect(await marks(`/discuss/${postId}/`)).toBe(2);
+    expect(await marks(`/profile/${author.username}/`)).toBe(1);
+    t().clock.advance(3 * 24 * 3_600_000 - 60_000);
+    expect(await marks(`/discuss/${postId}/`)).toBe(2);
+    t().clock.advance(60_000);
+    expect(await marks('/')).toBe(0);
+    expect(await marks(`/discuss/${postId}/`)).toBe(0);
+    expect(await marks(`/profile/${author.username}/`)).toBe(0);
+  });
+});

@@ -55,7 +55,7 @@ export function profilePage(
   return page(ctx, {
     title: o.user.username,
     body: html`<h1>${o.user.username}</h1>
-<dl class="profile"><dt>Karma</dt><dd>${o.user.score}</dd><dt>Joined</dt><dd>${timeTag(o.user.created_at, ctx.now)}</dd></dl>
+<dl class="profile"><dt>Karma</dt><dd>${o.user.score}</dd><dt>Joined</dt><dd>${timeTag(o.user.created_at, ctx.now)}${ctx.isNewAccount(o.user.created_at) ? html` <span class="new-account">new account</span>` : ''}</dd></dl>
 <section aria-labelledby="posts-heading"><h2 id="posts-heading">Discussions</h2>
 ${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${plural(p.upvotes - p.downvotes, 'point')} · ${timeTag(p.created_at, ctx.now)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>

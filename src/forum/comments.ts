@@ -23,11 +23,13 @@ export interface NewComment {
   text: string;
 }
 
-export type CommentWithAuthor = Comment & { author: string };
+export type CommentWithAuthor = Comment & { author: string; author_joined: number };
 
 /** What a thread shows of a comment: no Markdown source, the larger half of a row. */
 export type ThreadComment = Pick<Comment, 'id' | 'parent_id' | 'author_id' | 'depth' | 'text_html' | 'upvotes' | 'downvotes' | 'created_at' | 'deleted_at' | 'hidden_at'> & {
   author: string;
+  /** When the author joined: new accounts are marked. */
+  author_joined: number;
 };
 
 function validText(raw: string): string {
@@ -159,7 +161,7 @@ export class CommentService {
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
       .selectAll('comments')
-      .select('users.username as author')
+      .select(['users.username as author', 'users.created_at as author_joined'])
       .where('comments.id', '=', commentId)
       .executeTakeFirst();
   }
@@ -223,6 +225,7 @@ export class CommentService {
         'comments.deleted_at',
         'comments.hidden_at',
         'users.username as author',
+        'users.created_at as author_joined',
       ])
       .where('comments.id', 'in', ids)
       .execute();

@@ -32,10 +32,12 @@ export interface PostListItem {
   created_at: number;
   author_id: number;
   author: string;
+  /** When the author joined: new accounts are marked. */
+  author_joined: number;
   pinned_at: number | null;
 }
 
-export type PostWithAuthor = Post & { author: string };
+export type PostWithAuthor = Post & { author: string; author_joined: number };
 
 export type CreatePostResult = { created: true; post: Post } | { created: false; existingId: number };
 
@@ -149,7 +151,7 @@ export class PostService {
       .selectFrom('posts')
       .innerJoin('users', 'users.id', 'posts.author_id')
       .selectAll('posts')
-      .select('users.username as author')
+      .select(['users.username as author', 'users.created_at as author_joined'])
       .where('posts.id', '=', postId)
       .executeTakeFirst();
   }
@@ -221,6 +223,7 @@ export class PostService {
         'posts.author_id',
         'posts.pinned_at',
         'users.username as author',
+        'users.created_at as author_joined',
       ])
       .where(live('posts'));
   }

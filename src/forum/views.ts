@@ -85,6 +85,12 @@ function moderationLinks(ctx: ViewContext, target: VoteTarget, item: { id: numbe
   return links;
 }
 
+/** An author's name, linking to their profile, marked while their account is new. */
+export function authorLink(ctx: ViewContext, name: string, joinedAt: number): SafeHtml {
+  const mark = ctx.isNewAccount(joinedAt) ? html` <span class="new-account" title="A new account">new</span>` : '';
+  return html`<a href="/profile/${name}/">${name}</a>${mark}`;
+}
+
 /** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */
 export const joined = (items: (SafeHtml | string)[]) =>
   items.filter((item) => (typeof item === 'string' ? item : item.value) !== '').map((item) => html`<span>${item}</span>`);
@@ -99,7 +105,7 @@ export function postListPage(
     const discuss = html`<a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a>`;
     return html`<li id="${itemAnchor('post', p.id)}"><article class="item">${arrows}
 <h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<div class="meta">${joined([p.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '', scoreTag(p), html`by <a href="/profile/${p.author}/">${p.author}</a>`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
+<div class="meta">${joined([p.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '', scoreTag(p), html`by ${authorLink(ctx, p.author, p.author_joined)}`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
 </article></li>`;
   });
   return page(ctx, {
@@ -142,7 +148,7 @@ function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, p
   const actions = readOnly ? '' : html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}${moderationLinks(ctx, 'comment', c)}</div>`;
   const meta = joined([
     hidden ? html`<strong class="hidden-mark">hidden by a moderator</strong>` : '',
-    html`<a href="/profile/${c.author}/">${c.author}</a>`,
+    authorLink(ctx, c.author, c.author_joined),
     scoreTag(c),
     timeTag(c.created_at, ctx.now),
     html`<a href="${permalink}" aria-label="Permalink to ${c.author}’s comment">#</a>`,
@@ -205,7 +211,7 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
     post.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '',
     post.locked_at !== null ? html`<strong class="pinned">locked</strong>` : '',
     deleted ? '' : scoreTag(post),
-    html`by <a href="/profile/${post.author}/">${post.author}</a>`,
+    html`by ${authorLink(ctx, post.author, post.author_joined)}`,
     html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
     plural(post.num_comments, 'comment'),
     flag,

@@ -64,6 +64,8 @@ export interface QueueItem {
   textHtml: string;
   author: string;
   authorId: number;
+  /** When the author joined: new accounts are marked (spam often comes from them). */
+  authorJoined: number;
   createdAt: number;
   flags: number;
   unreviewed: number;
@@ -190,7 +192,7 @@ export class ModerationService {
     const posts = await this.db
       .selectFrom('posts')
       .innerJoin('users', 'users.id', 'posts.author_id')
-      .select(['posts.id', 'posts.title', 'posts.author_id', 'posts.created_at', 'posts.flags', 'posts.flags_reviewed', 'posts.hidden_at', 'posts.locked_at', 'posts.pinned_at', 'users.username as author'])
+      .select(['posts.id', 'posts.title', 'posts.author_id', 'posts.created_at', 'posts.flags', 'posts.flags_reviewed', 'posts.hidden_at', 'posts.locked_at', 'posts.pinned_at', 'users.username as author', 'users.created_at as author_joined'])
       .where('posts.deleted_at', 'is', null)
       .whereRef('posts.flags', '>', 'posts.flags_reviewed')
       .orderBy((eb) => eb('posts.flags', '-', eb.ref('posts.flags_reviewed')), 'desc')
@@ -201,7 +203,7 @@ export class ModerationService {
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
       .innerJoin('posts', 'posts.id', 'comments.post_id')
-      .select(['comments.id', 'comments.post_id', 'comments.text_html', 'comments.author_id', 'comments.created_at', 'comments.flags', 'comments.flags_reviewed', 'comments.hidden_at', 'posts.title', 'users.username as author'])
+      .select(['comments.id', 'comments.post_id', 'comments.text_html', 'comments.author_id', 'comments.created_at', 'comments.flags', 'comments.flags_reviewed', 'comments.hidden_at', 'posts.title', 'users.username as author', 'users.created_at as author_joined'])
       .where('comments.deleted_at', 'is', null)
       .whereRef('comments.flags', '>', 'comments.flags_reviewed')
       .orderBy((eb) => eb('comments.flags', '-', eb.ref('comments.flags_reviewed')), 'desc')
@@ -218,6 +220,7 @@ export class ModerationService {
         title: p.title,
         textHtml: '',
         author: p.author,
+        authorJoined: p.author_joined,
         authorId: p.author_id,
         createdAt: p.created_at,
         flags: p.flags,
@@ -234,6 +237,7 @@ export class ModerationService {
         title: c.title,
         textHtml: c.text_html,
         author: c.author,
+        authorJoined: c.author_joined,
         authorId: c.author_id,
         createdAt: c.created_at,
         flags: c.flags,

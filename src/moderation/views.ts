@@ -5,7 +5,7 @@ import { page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
 import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
-import { joined, reasonField } from '../forum/views.js';
+import { authorLink, joined, reasonField } from '../forum/views.js';
 import type { VoteTarget } from '../forum/votes.js';
 import { REASON_MAX, type ItemActionName, type LogEntry, type LoggedAction, type QueueItem } from './service.js';
 
@@ -58,7 +58,7 @@ export function queuePage(ctx: ViewContext, items: QueueItem[]): SafeHtml {
 <p class="flags"><strong>${plural(item.unreviewed, 'new flag')}</strong>${item.flags > item.unreviewed ? ` (${item.flags} in all)` : ''}: ${item.reasons.map((r) => `${r.reason} ${r.count}`).join(', ')}</p>
 ${item.target === 'comment' ? html`<blockquote class="quoted"><div class="text">${trustedHtml(item.textHtml)}</div></blockquote>` : ''}
 <p class="meta">${joined([
-      html`by <a href="/profile/${item.author}/">${item.author}</a>`,
+      html`by ${authorLink(ctx, item.author, item.authorJoined)}`,
       timeTag(item.createdAt, ctx.now),
       state ? html`<strong>${state}</strong>` : '',
       item.target === 'comment' ? html`<a href="${itemUrl('comment', item.id)}">in its thread</a>` : '',

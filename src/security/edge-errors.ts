@@ -30,7 +30,7 @@ export interface EdgeErrorAnswers {
 /** Both answers, for Fastify's options; they render the page a visitor would get. */
 export function edgeErrorAnswers(options: { assets: Assets; now: Clock }): EdgeErrorAnswers {
   // No session is read this early: every such answer is a visitor's, and links back to the front page.
-  const view = (nonce: string): ViewContext => ({ user: null, can: () => false, csrfToken: null, path: '/', now: options.now(), assets: options.assets, cspNonce: nonce });
+  const view = (nonce: string): ViewContext => ({ user: null, can: () => false, isNewAccount: () => false, csrfToken: null, path: '/', now: options.now(), assets: options.assets, cspNonce: nonce });
 
   return {
     frameworkErrors(error, request, reply) {

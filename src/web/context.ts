@@ -6,6 +6,8 @@ export interface ViewContext {
   user: SessionUser | null;
   /** The policy's `can` for this user: a template shows a control only when it allows. */
   can: Can;
+  /** Whether an account that joined then is young enough to be marked as new (NEW_ACCOUNT_DAYS). */
+  isNewAccount(joinedAt: number): boolean;
   /** The session's CSRF token (signed in), or the login form's signed token. */
   csrfToken: string | null;
   /** Path and query of this request, for "log in and come back" links. */

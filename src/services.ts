@@ -2,14 +2,17 @@
 // the CLI and tests use. Knows nothing of HTTP.
 import { Policy } from './access/policy.js';
 import { PasswordHasher } from './accounts/passwords.js';
+import { EmailService } from './accounts/email.js';
 import { AccountService } from './accounts/service.js';
 import { SessionStore } from './accounts/sessions.js';
+import { SignedTokens } from './accounts/signed-tokens.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 
 export interface Services {
@@ -20,19 +23,29 @@ export interface Services {
   posts: PostService;
   comments: CommentService;
   votes: VoteService;
+  /** Outgoing mail; `available` is false in production without SMTP_URL. */
+  mail: Mailer;
+  /** Address verification, address changes, password reset by mail. */
+  email: EmailService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   const policy = new Policy(config.policy, now);
+  const passwords = new PasswordHasher(config.passwordHashCost);
+  const accounts = new AccountService(db.kysely, db.dialect, now, passwords);
+  const sessions = new SessionStore(db.kysely, db.dialect, now, {
+    idleMs: config.sessionIdleMinutes * 60_000,
+    maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
+  });
+  const mail = createMailer(config.mail, config.isProduction, logger);
   return {
     policy,
-    accounts: new AccountService(db.kysely, db.dialect, now, new PasswordHasher(config.passwordHashCost)),
-    sessions: new SessionStore(db.kysely, db.dialect, now, {
-      idleMs: config.sessionIdleMinutes * 60_000,
-      maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
-    }),
+    accounts,
+    sessions,
+    mail,
+    email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey)),
     posts: new PostService(db.kysely, policy, now),
     comments: new CommentService(db.kysely, db.dialect, policy, now),
     votes: new VoteService(db.kysely, db.dialect, policy, now),

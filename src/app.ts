@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, 
 import { installAccessRules, answersInJson } from './access/route-access.js';
 import { installSessions } from './accounts/session-hooks.js';
 import { accountRoutes } from './accounts/routes.js';
+import { emailRoutes } from './accounts/email-routes.js';
 import { settingsRoutes } from './accounts/settings-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -177,6 +178,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
+  await app.register(emailRoutes, deps);
   return app;
 }
 

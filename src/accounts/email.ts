@@ -45,6 +45,11 @@ export class EmailService {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The user's address and when it was verified. */
+  async addressOf(userId: number): Promise<Pick<User, 'email' | 'email_verified_at'>> {
+    return this.db.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+  }
+
   /** Mails `user` a link that verifies their address; nothing when there is none or it is verified. */
   sendVerification(user: Pick<User, 'id' | 'username' | 'email' | 'email_verified_at'>, origin: string): void {
     const email = user.email;
@@ -168,7 +173,7 @@ The link works once, and signs out every device signed in to your account. If yo
    * Sets a new password through a reset link, then signs the account out
    * everywhere. Throws ValidationError for a weak password (the link stays good).
    */
-  async resetPassword(token: string, newPassword: string): Promise<{ username: string } | LinkProblem> {
+  async resetPassword(token: string, newPassword: string): Promise<{ userId: number; username: string } | LinkProblem> {
     const target = await this.resetTarget(token);
     if ('problem' in target) return target;
     const { user } = target;
@@ -184,6 +189,6 @@ The link works once, and signs out every device signed in to your account. If yo
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return USED_RESET;
     await this.sessions.destroyOthers(user.id);
-    return { username: user.username };
+    return { userId: user.id, username: user.username };
   }
 }

@@ -17,6 +17,8 @@ const SPEED_LIMITS: Record<SpeedLimited, { per: 'address' | 'member'; message: (
   signup: { per: 'address', message: (wait) => `Too many sign-ups from your network. Try again in ${wait}.` },
   post: { per: 'member', message: (wait) => `You are starting discussions faster than this forum allows. You can start another in ${wait}.` },
   comment: { per: 'member', message: (wait) => `You are commenting faster than this forum allows. You can comment again in ${wait}.` },
+  emailChange: { per: 'member', message: (wait) => `You have changed your address or asked for a link too often. Try again in ${wait}.` },
+  passwordReset: { per: 'address', message: (wait) => `Too many password reset requests from your network. Try again in ${wait}.` },
 };
 
 /**

@@ -133,7 +133,7 @@ If that was not you, ignore this message: the address stays unconfirmed.
     this.mailer.sendLater(async () => {
       const user = await this.resetRecipient(login.trim());
       if (!user?.email) return null;
-      const link = `${origin}/password-reset/${this.tokens.make('password-reset', user.id, this.now() + RESET_LINK_MS, resetBound(user))}/`;
+      const link = this.passwordResetLink(user, origin);
       return {
         to: user.email,
         subject: 'Reset your password',
@@ -147,6 +147,11 @@ The link works once, and signs out every device signed in to your account. If yo
 `,
       };
     });
+  }
+
+  /** A reset link for `user`, good for an hour from now while their password and address stay as they are. */
+  passwordResetLink(user: User, origin: string): string {
+    return `${origin}/password-reset/${this.tokens.make('password-reset', user.id, this.now() + RESET_LINK_MS, resetBound(user))}/`;
   }
 
   /** The account with a verified address that `login` names: a username, or the address itself. */

@@ -4,19 +4,28 @@ import axeCore from 'axe-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
+import type { Services } from '../../src/services.js';
 import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/discussion-fixture.js';
 
 type Role = 'visitor' | 'member';
+
+/** The discussion fixture, and a password reset link's path for asha. */
+type Fixture = DiscussionFixture & { resetPath: string };
+
+async function seed(services: Services): Promise<Fixture> {
+  const f = await seedDiscussion(services);
+  return { ...f, resetPath: services.email.passwordResetLink(f.asha, '') };
+}
 
 interface AuditedPage {
   name: string;
   roles: Role[];
   /** Brings the page up and checks it is the page meant. */
-  open: (page: Page, f: DiscussionFixture) => Promise<void>;
+  open: (page: Page, f: Fixture) => Promise<void>;
 }
 
-const visit = (path: (f: DiscussionFixture) => string, status = 200) =>
-  async (page: Page, f: DiscussionFixture) => {
+const visit = (path: (f: Fixture) => string, status = 200) =>
+  async (page: Page, f: Fixture) => {
     const response = await page.goto(path(f));
     expect(response?.status(), `GET ${path(f)}`).toBe(status);
   };
@@ -98,6 +107,42 @@ const PAGES: AuditedPage[] = [
   },
   { name: 'sessions settings', roles: ['member'], open: visit(() => '/settings/sessions/') },
   { name: 'password settings', roles: ['member'], open: visit(() => '/settings/password/') },
+  { name: 'e-mail settings', roles: ['member'], open: visit(() => '/settings/email/') },
+  {
+    name: 'e-mail settings re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/email/');
+      await page.getByLabel('New e-mail address').fill('asha@example.org');
+      await page.getByLabel('Current password').fill('not the password');
+      await submitWith(page, page.getByRole('button', { name: 'Save address' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'forgot password', roles: ['visitor'], open: visit(() => '/password-reset/') },
+  {
+    name: 'reset link on its way',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/password-reset/');
+      await page.getByLabel('Username or e-mail address').fill('someone');
+      await submitWith(page, page.getByRole('button', { name: 'Send me a reset link' }));
+      await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
+    },
+  },
+  { name: 'choose a new password', roles: ['visitor'], open: visit((f) => f.resetPath) },
+  {
+    name: 'choose a new password re-rendered with errors',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto(f.resetPath);
+      await page.getByLabel('New password').fill('short');
+      await submitWith(page, page.getByRole('button', { name: 'Set new password' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
+  { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -123,7 +168,7 @@ async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise
 }
 
 describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
-  const env = useBrowserApp(seedDiscussion);
+  const env = useBrowserApp(seed);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
     describe.each(['visitor', 'member'] as const)('as a %s', (role) => {

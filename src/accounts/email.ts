@@ -113,7 +113,8 @@ If that was not you, ignore this message: the address stays unconfirmed.
       throw new ValidationError({ current_password: 'That is not your current password.' });
     }
     const email = input.email.trim() || null;
-    if (email === user.email) return;
+    // The same address again: only a new link, if it still needs one.
+    if (email === user.email) return this.sendVerification(user, origin);
     if (email !== null) {
       const owner = await this.accounts.verifiedOwnerOf(email);
       const problem = emailProblem(email) ?? (owner !== undefined && owner !== userId ? EMAIL_TAKEN : null);

@@ -9,6 +9,7 @@ import { installAccessRules, answersInJson } from './access/route-access.js';
 import { installSessions } from './accounts/session-hooks.js';
 import { accountRoutes } from './accounts/routes.js';
 import { adminRoutes } from './admin/routes.js';
+import { emailRoutes } from './accounts/email-routes.js';
 import { settingsRoutes } from './accounts/settings-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -183,6 +184,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });
   await app.register(moderationRoutes, deps);
+  await app.register(emailRoutes, deps);
   return app;
 }
 

@@ -61,3 +61,30 @@ describe('PASSWORD_HASH_COST', () => {
     expect(() => loadConfig({ ...base, PASSWORD_HASH_COST: 'cheap' })).toThrow(ConfigError);
   });
 });
+
+describe('mail', () => {
+  it('reads SMTP_URL and MAIL_FROM; From defaults to noreply at BASE_URL’s host', () => {
+    expect(loadConfig({ ...base }).mail).toEqual({ smtpUrl: undefined, from: 'Charcha <noreply@localhost>' });
+    expect(loadConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.org:465', BASE_URL: 'https://forum.example.org' }).mail).toEqual({
+      smtpUrl: 'smtps://u:p@mail.example.org:465',
+      from: 'Charcha <noreply@forum.example.org>',
+    });
+    expect(loadConfig({ ...base, MAIL_FROM: 'Forum <forum@example.org>' }).mail.from).toBe('Forum <forum@example.org>');
+  });
+
+  it('refuses a URL that is not smtp:// or smtps://, without echoing it (it may hold a password)', () => {
+    for (const url of ['http://u:secret@host', 'smtp:host', 'mail.example.org:587']) {
+      expect(() => loadConfig({ ...base, SMTP_URL: url })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...base, SMTP_URL: url })).not.toThrow(/secret/);
+    }
+    expect(() => loadConfig({ ...base, MAIL_FROM: 'a@b.org\r\nBcc: x@y.org' })).toThrow(ConfigError);
+  });
+
+  it('needs BASE_URL with SMTP_URL in production: links are never built from a request', () => {
+    const production = { ...base, NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.org:587' };
+    expect(() => loadConfig(production)).toThrow(/SMTP_URL needs BASE_URL in production/);
+    expect(loadConfig({ ...production, BASE_URL: 'https://forum.example.org' }).mail.smtpUrl).toBe('smtp://mail.example.org:587');
+    // Outside production, links follow the site's origin rule (BASE_URL, else the request's).
+    expect(loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.org:587' }).baseUrl).toBeUndefined();
+  });
+});

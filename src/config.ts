@@ -60,6 +60,15 @@ export interface Config {
   flagHideThreshold: number;
   /** CHARCHA_SUPERUSER_PASSWORD: the password `charcha createsuperuser --noinput` gives the new account. */
   superuserPassword: string | undefined;
+  /** Outgoing mail (docs/operations.md, "E-mail"). */
+  mail: MailSettings;
+}
+
+export interface MailSettings {
+  /** `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465` (TLS). Unset: mail is logged in development, not offered in production. */
+  smtpUrl: string | undefined;
+  /** The From of every message. */
+  from: string;
 }
 
 export interface HttpLimits {
@@ -191,6 +200,18 @@ function passwordHashCost(env: Env, isProduction: boolean): PasswordHashCost {
   return raw;
 }
 
+function mailSettings(env: Env, isProduction: boolean, baseUrl: string | undefined): MailSettings {
+  const smtpUrl = env.SMTP_URL || undefined;
+  // Not echoed: the URL may hold a password.
+  if (smtpUrl && !/^smtps?:\/\/[^/?#]+/.test(smtpUrl)) throw new ConfigError('SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS)');
+  if (smtpUrl && isProduction && !baseUrl) {
+    throw new ConfigError("SMTP_URL needs BASE_URL in production: links sent by mail are built from BASE_URL, never from a request's Host header");
+  }
+  const from = env.MAIL_FROM || `Charcha <noreply@${baseUrl ? new URL(baseUrl).hostname : 'localhost'}>`;
+  if (/[\r\n]/.test(from)) throw new ConfigError('MAIL_FROM must be one line');
+  return { smtpUrl, from };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -235,5 +256,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     flagHideThreshold: int(env, 'FLAG_HIDE_THRESHOLD', 5, 1),
     superuserPassword: env.CHARCHA_SUPERUSER_PASSWORD || undefined,
+    mail: mailSettings(env, isProduction, baseUrl),
   };
 }

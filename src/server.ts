@@ -11,6 +11,7 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   const db = openDatabase(config.databaseUrl, { ...config.database, onConnectionError: (err) => report.connectionLost(err) });
   await migrateToLatest(db);
   const app = await buildApp(config, { db });
+  if (config.isProduction && !config.mail.smtpUrl) app.log.warn('SMTP_URL is not set: this forum sends no e-mail, so addresses cannot be verified and passwords cannot be reset by mail');
   report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
   app.addHook('onClose', () => db.close());
   await app.listen({ host: config.host, port: config.port });

@@ -3,8 +3,10 @@
 import { Policy } from './access/policy.js';
 import { AdminService } from './admin/service.js';
 import { PasswordHasher } from './accounts/passwords.js';
+import { EmailService } from './accounts/email.js';
 import { AccountService } from './accounts/service.js';
 import { SessionStore } from './accounts/sessions.js';
+import { SignedTokens } from './accounts/signed-tokens.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -12,6 +14,7 @@ import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
 import { ModerationService } from './moderation/service.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 
 export interface Services {
@@ -26,21 +29,31 @@ export interface Services {
   admin: AdminService;
   /** Hide, lock, pin, delete, dismiss flags, ban: each logged with its reason. */
   moderation: ModerationService;
+  /** Outgoing mail; `available` is false in production without SMTP_URL. */
+  mail: Mailer;
+  /** Address verification, address changes, password reset by mail. */
+  email: EmailService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   const policy = new Policy(config.policy, now);
+  const passwords = new PasswordHasher(config.passwordHashCost);
+  const accounts = new AccountService(db.kysely, db.dialect, now, passwords);
+  const sessions = new SessionStore(db.kysely, db.dialect, now, {
+    idleMs: config.sessionIdleMinutes * 60_000,
+    maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
+  });
+  const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
   const comments = new CommentService(db.kysely, db.dialect, policy, now);
   return {
     policy,
-    accounts: new AccountService(db.kysely, db.dialect, now, new PasswordHasher(config.passwordHashCost)),
-    sessions: new SessionStore(db.kysely, db.dialect, now, {
-      idleMs: config.sessionIdleMinutes * 60_000,
-      maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
-    }),
+    accounts,
+    sessions,
+    mail,
+    email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey)),
     posts,
     comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now),

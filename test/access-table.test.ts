@@ -64,6 +64,15 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /settings/sessions/sign-out-others': { body: {}, row: MEMBERS(303) },
   'GET /settings/password': { row: MEMBERS(200) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
+  // The ways back in by mail are open to all; a made-up token is refused the same for everyone.
+  'GET /password-reset': { row: READ },
+  'POST /password-reset': { body: { login: 'nobody' }, row: READ },
+  'GET /password-reset/:token': { row: [400, 400, 400, 400, 400] },
+  'POST /password-reset/:token': { body: { new_password: 'another-long-secret' }, row: [400, 400, 400, 400, 400] },
+  'GET /verify-email/:token': { row: [400, 400, 400, 400, 400] },
+  'GET /settings/email': { row: MEMBERS(200) },
+  'POST /settings/email': { body: { email: 'x@example.org', current_password: 'wrong-password' }, row: MEMBERS(400) },
+  'POST /settings/email/resend': { body: {}, row: MEMBERS(303) },
   // Moderation: moderators and admins (who hold every permission); the log is public.
   'GET /moderation': { row: MODERATORS(200) },
   'GET /moderations': { row: READ },
@@ -156,7 +165,8 @@ describe('access, route by role', () => {
       .replace(/\/api\/comments\/:id/, `/api/comments/${comment.id}`)
       .replace(':id', String(created.post.id))
       .replace(':action', 'upvote')
-      .replace(':username', writer.username);
+      .replace(':username', writer.username)
+      .replace(':token', '1.1.made-up');
     if (/[:*]/.test(path)) throw new Error(`give ${url} its parameters in test/access-table.test.ts`);
     return path;
   }
@@ -179,7 +189,7 @@ describe('access, route by role', () => {
         if (method === 'GET') response = await browser.get(path);
         else {
           // The token comes from the page the form is on, as in a browser.
-          await browser.get(route.includes('signup') ? '/signup' : route.includes('login') ? '/login' : '/');
+          await browser.get(route.includes('signup') ? '/signup' : route.includes('login') ? '/login' : route.includes('password-reset') ? '/password-reset/' : '/');
           const fields: Record<string, string | string[]> = { ...body };
           if (fields.username === 'fresh') fields.username = `fresh${++unique}`;
           if (route === 'POST /admin/groups') fields.grant = await currentMatrix();

@@ -29,6 +29,11 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string> 
   'POST /api/comments/:id/:action': { as: 'other member', body: {} },
   'POST /settings/sessions/sign-out-others': { as: 'owner', body: {} },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
+  'POST /password-reset': { as: 'visitor', body: { login: 'asha' } },
+  // With a reset link for another account (carla's): using it signs everyone out of that one only.
+  'POST /password-reset/:token': { as: 'visitor', body: { new_password: 'a-reset-long-secret' } },
+  'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org', current_password: PASSWORD } },
+  'POST /settings/email/resend': { as: 'other member', body: {} },
   'POST /admin/users/:id': { as: 'superuser', body: { groups: '1' } },
   'POST /admin/groups': { as: 'superuser', body: { grant: '1:1' } },
   ...moderated([
@@ -64,7 +69,15 @@ describe('mass assignment', () => {
     await browsers.moderator.login('mina', PASSWORD);
     await browsers.superuser.signup('root');
     await t().services.admin.makeSuperuser((await t().services.accounts.requireByUsername('root')).id);
+    const carla = await t().services.accounts.signup({ username: 'carla', password: PASSWORD, email: 'carla@example.org' });
+    await t().db.kysely.updateTable('users').set({ email_verified_at: t().clock.now() }).where('id', '=', carla.id).execute();
   });
+
+  /** A reset link's token for carla, good until her password changes. */
+  const resetToken = async () => {
+    const carla = await t().services.accounts.requireByUsername('carla');
+    return /\/password-reset\/([^/]+)\/$/.exec(t().services.email.passwordResetLink(carla, ''))![1]!;
+  };
 
   /** Every row a write could touch, as one comparable value. */
   const snapshot = async () => {
@@ -91,9 +104,10 @@ describe('mass assignment', () => {
   });
 
   it('refuses every write route its forged fields, changing nothing', async () => {
+    const token = await resetToken();
     for (const route of writeRoutes()) {
       const { as, body } = VALID_REQUESTS[route]!;
-      const url = concreteUrl(route.split(' ')[1]!, f);
+      const url = concreteUrl(route.split(' ')[1]!, f, '', token);
       for (const [field, value] of Object.entries(FORGED)) {
         const browser = browsers[as];
         await browser.get(formPage(route, as));
@@ -107,12 +121,13 @@ describe('mass assignment', () => {
 
   it('accepts the same requests without the forged fields (so the refusals above are about them)', async () => {
     // Last, because these really write: delete, log out, change the password.
+    const token = await resetToken();
     for (const route of writeRoutes()) {
       const { as, body } = VALID_REQUESTS[route]!;
       // A visitor who signed up is signed in: each visitor route gets a fresh visitor.
       const browser = as === 'visitor' ? new BrowserSession(t().app) : browsers[as];
       await browser.get(formPage(route, as));
-      const response = await browser.post(concreteUrl(route.split(' ')[1]!, f), body);
+      const response = await browser.post(concreteUrl(route.split(' ')[1]!, f, '', token), body);
       expect([200, 303], `${route} → ${response.statusCode}`).toContain(response.statusCode);
     }
   });

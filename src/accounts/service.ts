@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { parsePermissions, permissionsColumn } from '../access/grants.js';
 import { MEMBER_GROUP } from '../access/permissions.js';
 import type { Actor } from '../access/policy.js';
@@ -12,6 +12,13 @@ import { isBanned } from './sessions.js';
 export const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
 // A deliberately loose check: the only proof an address works is a mail that arrives.
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export const EMAIL_TAKEN = 'Another account has verified this address. Use another one, or reset that account\'s password.';
+
+/** Why `email` is not an address we can use, or null. */
+export function emailProblem(email: string): string | null {
+  return email.length > 254 || !EMAIL_RE.test(email) ? 'Enter a valid email address, or leave it empty.' : null;
+}
 
 export interface SignupInput {
   username: string;
@@ -44,7 +51,10 @@ export class AccountService {
     }
     const problem = passwordProblem(input.password, username);
     if (problem) errors.password = problem;
-    if (email !== null && (email.length > 254 || !EMAIL_RE.test(email))) errors.email = 'Enter a valid email address, or leave it empty.';
+    if (email !== null) {
+      const problem = emailProblem(email) ?? ((await this.verifiedOwnerOf(email)) !== undefined ? EMAIL_TAKEN : null);
+      if (problem) errors.email = problem;
+    }
     if (!errors.username && (await this.findByUsername(username))) errors.username = 'This username is taken.';
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 
@@ -115,6 +125,17 @@ export class AccountService {
       isSuperuser: row.is_superuser === 1,
       permissions: parsePermissions(row.permissions),
     };
+  }
+
+  /** The id of the account that has verified `email` (case-insensitively), if any. */
+  async verifiedOwnerOf(email: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .where('email_verified_at', 'is not', null)
+      .executeTakeFirst();
+    return row?.id;
   }
 
   async findByUsername(username: string): Promise<User | undefined> {

@@ -33,6 +33,7 @@ ${field({ label: 'Username', name: 'username', value: o.username, required: true
 ${field({ label: 'Password', name: 'password', type: 'password', required: true, autocomplete: 'current-password' })}
 <button type="submit">Log in</button>
 </form>
+<p><a href="/password-reset/">Forgot your password?</a></p>
 <p>New here? <a href="/signup?next=${encodeURIComponent(o.next)}">Sign up</a>.</p>`,
   });
 }

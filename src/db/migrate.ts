@@ -3,6 +3,7 @@ import type { Db, DialectName } from './database.js';
 import { isDatabaseUnavailable } from './faults.js';
 import * as forumCore from './migrations/001_forum_core.js';
 import * as rolesModeration from './migrations/002_roles_moderation.js';
+import * as email from './migrations/003_email.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -11,6 +12,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 export const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
   '002_roles_moderation': rolesModeration,
+  '003_email': email,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -8,6 +8,8 @@ export interface UsersTable {
   /** Lower-cased username: uniqueness is case-insensitive. */
   username_key: string;
   email: string | null;
+  /** When a link sent to `email` was followed; verified addresses are unique, case-insensitively. */
+  email_verified_at: number | null;
   password_hash: string;
   /** Karma: upvotes minus downvotes over everything the user wrote. */
   score: Generated<number>;

@@ -24,9 +24,17 @@ export const RATE_LIMIT_RULES = {
   loginAddress: { limit: 20, windowMs: 15 * MINUTE, lock: LOGIN_LOCK },
   /** Tries at a locked username from an address with no other recent failure: its owner's, most likely. */
   loginLockedTry: { limit: 1, windowMs: HOUR },
+  /** "Forgot password" requests per client address. */
+  passwordReset: { limit: 10, windowMs: HOUR },
+  /** "Forgot password" requests per username or e-mail address asked about (a mailbox is not flooded). */
+  passwordResetAccount: { limit: 3, windowMs: HOUR },
+  /** Address changes and re-sent verification links per member: each mails an address the member typed. */
+  emailChange: { limit: 5, windowMs: HOUR },
 } as const satisfies Record<string, LimitRule>;
 
-export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate';
+export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate' | 'passwordReset' | 'emailChange';
+/** Counted by the route itself, with a key of its choosing. */
+type Counted = SpeedLimited | 'passwordResetAccount';
 type Rules = { [K in keyof typeof RATE_LIMIT_RULES]: LimitRule };
 
 /** The rules with every allowance multiplied by `scale` (RATE_LIMIT_SCALE; durations stay). */
@@ -50,7 +58,7 @@ export class RateLimits {
   }
 
   /** Counts one attempt at `action` by `who`: 0 when it may go ahead, else milliseconds to wait. */
-  async speed(action: SpeedLimited, who: string): Promise<number> {
+  async speed(action: Counted, who: string): Promise<number> {
     const now = this.now();
     const hit = await this.store.hit(`${action}:${who}`, this.rules[action], now);
     return hit.admitted ? 0 : hit.blockedUntil - now;

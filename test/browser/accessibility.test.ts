@@ -9,27 +9,29 @@ import { seedModeration, type ModerationFixture as DiscussionFixture } from '../
 import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
 
-/** The moderation fixture plus a superuser, for the admin screens. */
-async function seedWithAdmin(services: Services, db: Db) {
+type Role = 'visitor' | 'member' | 'moderator' | 'admin';
+
+/** The moderation fixture, a superuser for the admin screens, and a password reset link's path for asha. */
+type Fixture = DiscussionFixture & { resetPath: string };
+
+async function seed(services: Services, db: Db): Promise<Fixture> {
   const f = await seedModeration(services, db);
   const root = await services.accounts.signup({ username: 'root', password: PASSWORD });
   await services.admin.makeSuperuser(root.id);
   // Ben in two groups, so the user page and the users list show more than one.
   await services.admin.grant(f.ben.username, 'moderator');
-  return f;
+  return { ...f, resetPath: services.email.passwordResetLink(f.asha, '') };
 }
-
-type Role = 'visitor' | 'member' | 'moderator' | 'admin';
 
 interface AuditedPage {
   name: string;
   roles: Role[];
   /** Brings the page up and checks it is the page meant. */
-  open: (page: Page, f: DiscussionFixture) => Promise<void>;
+  open: (page: Page, f: Fixture) => Promise<void>;
 }
 
-const visit = (path: (f: DiscussionFixture) => string, status = 200) =>
-  async (page: Page, f: DiscussionFixture) => {
+const visit = (path: (f: Fixture) => string, status = 200) =>
+  async (page: Page, f: Fixture) => {
     const response = await page.goto(path(f));
     expect(response?.status(), `GET ${path(f)}`).toBe(status);
   };
@@ -165,6 +167,42 @@ const PAGES: AuditedPage[] = [
       await page.getByRole('alert').waitFor();
     },
   },
+  { name: 'e-mail settings', roles: ['member'], open: visit(() => '/settings/email/') },
+  {
+    name: 'e-mail settings re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/email/');
+      await page.getByLabel('New e-mail address').fill('asha@example.org');
+      await page.getByLabel('Current password').fill('not the password');
+      await submitWith(page, page.getByRole('button', { name: 'Save address' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'forgot password', roles: ['visitor'], open: visit(() => '/password-reset/') },
+  {
+    name: 'reset link on its way',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/password-reset/');
+      await page.getByLabel('Username or e-mail address').fill('someone');
+      await submitWith(page, page.getByRole('button', { name: 'Send me a reset link' }));
+      await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
+    },
+  },
+  { name: 'choose a new password', roles: ['visitor'], open: visit((f) => f.resetPath) },
+  {
+    name: 'choose a new password re-rendered with errors',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto(f.resetPath);
+      await page.getByLabel('New password').fill('short');
+      await submitWith(page, page.getByRole('button', { name: 'Set new password' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
+  { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -190,7 +228,7 @@ async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise
 }
 
 describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
-  const env = useBrowserApp(seedWithAdmin);
+  const env = useBrowserApp(seed);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
     describe.each(['visitor', 'member', 'moderator', 'admin'] as const)('as a %s', (role) => {

@@ -8,7 +8,8 @@ export interface UsersTable {
   /** Lower-cased username: uniqueness is case-insensitive. */
   username_key: string;
   email: string | null;
-  password_hash: string;
+  /** Null: no password; the account signs in only through its identities. */
+  password_hash: string | null;
   /** Karma: upvotes minus downvotes over everything the user wrote. */
   score: Generated<number>;
   created_at: number;
@@ -123,6 +124,18 @@ export interface UserPermissionsTable {
   permission_id: number;
 }
 
+/** A provider's account bound to one of ours: "Sign in with …". */
+export interface IdentitiesTable {
+  id: Generated<number>;
+  /** The configured provider's name (google, github, …). */
+  provider: string;
+  /** The provider's stable id for the person. */
+  subject: string;
+  user_id: number;
+  email: string | null;
+  created_at: number;
+}
+
 /** The public record of every moderator's act. */
 export interface ModerationLogTable {
   id: Generated<number>;
@@ -149,9 +162,11 @@ export interface Database {
   user_groups: UserGroupsTable;
   user_permissions: UserPermissionsTable;
   moderation_log: ModerationLogTable;
+  identities: IdentitiesTable;
 }
 
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
+export type Identity = Selectable<IdentitiesTable>;

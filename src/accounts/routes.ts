@@ -1,14 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ViewContext } from '../web/context.js';
 import type { RouteDeps } from '../web/route-deps.js';
 import { ValidationError } from '../errors.js';
-import { PRESESSION_COOKIE, PRESESSION_MAX_AGE_S } from '../security/csrf.js';
+import { PRESESSION_COOKIE, presessionToken as issuePresessionToken } from '../security/csrf.js';
 import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { safeNext, sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, PageQuery } from '../web/schemas.js';
 import { signInRefusal } from './service.js';
 import { clearSessionCookie, startFreshSession } from './session-hooks.js';
-import { loginPage, profilePage, signupPage } from './views.js';
+import { loginPage as renderLoginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
@@ -17,21 +18,10 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts, sessions, posts, comments } = deps.services;
 
-  /** The visitor's login-form token, from their cookie or a new one. */
-  const presessionToken = (request: FastifyRequest, reply: FastifyReply): string => {
-    let value = request.cookies[PRESESSION_COOKIE];
-    if (!value || value.length > 100) {
-      value = deps.presession.newCookieValue();
-      reply.setCookie(PRESESSION_COOKIE, value, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: request.protocol === 'https',
-        maxAge: PRESESSION_MAX_AGE_S,
-      });
-    }
-    return deps.presession.tokenFor(value);
-  };
+  const presessionToken = (request: FastifyRequest, reply: FastifyReply): string => issuePresessionToken(deps.presession, request, reply);
+  // Every login page offers the configured "Sign in with …" buttons.
+  const providers = deps.services.signInProviders.enabled().map(({ name, label }) => ({ name, label }));
+  const loginPage = (view: ViewContext, o: Omit<Parameters<typeof renderLoginPage>[1], 'providers'>) => renderLoginPage(view, { ...o, providers });
 
   /** A fresh session (never the one the browser came with), then back to `next`. */
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {

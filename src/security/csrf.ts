@@ -3,8 +3,9 @@
 // same-origin Referer; a browser's "Sec-Fetch-Site: cross-site" is refused.
 // Then a token: the session's own (kept server-side), or for the login and
 // signup forms, a signed token bound to a short-lived SameSite=Strict cookie.
+import type {} from '@fastify/cookie';
 import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const PRESESSION_COOKIE = 'csrf_pre';
@@ -66,4 +67,20 @@ export class PresessionTokens {
     if (!cookieValue || !token) return false;
     return secretsEqual(this.tokenFor(cookieValue), token);
   }
+}
+
+/** The visitor's form token (login, signup, provider sign-in), from their cookie or a new one. */
+export function presessionToken(presession: PresessionTokens, request: FastifyRequest, reply: FastifyReply): string {
+  let value = request.cookies[PRESESSION_COOKIE];
+  if (!value || value.length > 100) {
+    value = presession.newCookieValue();
+    reply.setCookie(PRESESSION_COOKIE, value, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+      maxAge: PRESESSION_MAX_AGE_S,
+    });
+  }
+  return presession.tokenFor(value);
 }

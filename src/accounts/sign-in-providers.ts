@@ -134,6 +134,13 @@ function githubConfiguration(provider: GithubProvider): oidc.Configuration {
   );
   config.timeout = TIMEOUT_S;
   for (const allow of insecure(provider.oauthUrl)) allow(config);
+  // GitHub answers a refused code exchange with 200 and {"error": …}; as a 400 it reads as the OAuth error it is.
+  config[oidc.customFetch] = async (url, options) => {
+    const response = await fetch(url, options as RequestInit);
+    if (!response.ok || !url.endsWith('/login/oauth/access_token')) return response;
+    const body = (await response.clone().json().catch(() => null)) as { error?: unknown } | null;
+    return typeof body?.error === 'string' ? new Response(JSON.stringify(body), { status: 400, headers: response.headers }) : response;
+  };
   return config;
 }
 
@@ -191,7 +198,8 @@ function failureOf(error: unknown): SignInFailure {
   if (error instanceof oidc.AuthorizationResponseError) return error.error === 'access_denied' ? 'denied' : 'unverified';
   if (isUnreachable(error)) return 'unavailable';
   if (error instanceof oidc.ResponseBodyError) {
-    if (error.error === 'invalid_grant') return 'code';
+    // GitHub's word for it: bad_verification_code.
+    if (error.error === 'invalid_grant' || error.error === 'bad_verification_code') return 'code';
     return error.status >= 500 ? 'unavailable' : 'unverified';
   }
   return 'unverified';

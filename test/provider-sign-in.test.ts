@@ -327,7 +327,7 @@ describe('settings: sign-in methods', () => {
     const fay = (await users.named('fay'))!;
     let page = await browser.get('/settings/identities/');
     expect(page.body).toContain('Your account has no password');
-    expect(page.body).toContain('Your only way to sign in');
+    expect(page.body).toContain('your only way to sign in');
     const [only] = await identitiesOf(fay.id);
     const refused = await browser.post(`/settings/identities/${only!.id}/unlink/`, {});
     expect(refused.statusCode).toBe(400);

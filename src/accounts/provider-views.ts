@@ -12,9 +12,10 @@ export interface ProviderButton {
 }
 
 /** "Sign in with …" links for the login page: plain URLs, so any page may link them too. */
-export function providerButtons(providers: readonly ProviderButton[], next: string): SafeHtml | '' {
+export function providerButtons(providers: readonly ProviderButton[], next: string, intro = 'Or use an account you have elsewhere:'): SafeHtml | '' {
   if (providers.length === 0) return '';
-  return html`<ul class="plain sign-in-providers" aria-label="Log in with another account">
+  return html`<p class="providers-intro">${intro}</p>
+<ul class="plain sign-in-providers" aria-label="Log in with another account">
 ${providers.map((p) => html`<li><a class="provider-button" href="/auth/${p.name}/login?next=${encodeURIComponent(next)}">Sign in with ${p.label}</a></li>`)}
 </ul>`;
 }
@@ -22,7 +23,7 @@ ${providers.map((p) => html`<li><a class="provider-button" href="/auth/${p.name}
 /** The 404 for /auth/<unknown>/…: which providers this forum offers instead. */
 export function enabledProvidersList(providers: readonly ProviderButton[]): SafeHtml {
   if (providers.length === 0) return html`<p>This forum offers no provider sign-in. <a href="/login">Log in</a> with your username and password.</p>`;
-  return html`<p>This forum offers:</p>${providerButtons(providers, '/')}<p>Or <a href="/login">log in</a> with your username and password.</p>`;
+  return html`${providerButtons(providers, '/', 'This forum offers:')}<p>Or <a href="/login">log in</a> with your username and password.</p>`;
 }
 
 export function chooseUsernamePage(ctx: ViewContext, o: { provider: ProviderButton; username: string; errors?: FieldErrors }): SafeHtml {
@@ -45,12 +46,12 @@ export function identitiesPage(
 ): SafeHtml {
   const label = (name: string) => o.providers.find((p) => p.name === name)?.label ?? name;
   const lastWay = !o.hasPassword && o.identities.length === 1;
-  const rows = o.identities.map(
-    (i) => html`<tr><td>${label(i.provider)}</td><td>${i.email ?? '—'}</td><td>${timeTag(i.created_at, ctx.now)}</td><td>${
+  const items = o.identities.map(
+    (i) => html`<li><strong>${label(i.provider)}</strong> <span class="address">${i.email ?? 'no address given'}</span> <span class="meta">linked ${timeTag(i.created_at, ctx.now)}</span> ${
       lastWay
-        ? 'Your only way to sign in'
-        : html`<form method="post" action="/settings/identities/${i.id}/unlink/">${csrfField(ctx)}<button type="submit" class="link" aria-label="Unlink ${label(i.provider)} ${i.email ?? ''}">Unlink</button></form>`
-    }</td></tr>`,
+        ? html`<em>your only way to sign in</em>`
+        : html`<form method="post" action="/settings/identities/${i.id}/unlink/" class="inline">${csrfField(ctx)}<button type="submit" class="link" aria-label="Unlink ${label(i.provider)} ${i.email ?? ''}">Unlink</button></form>`
+    }</li>`,
   );
   return page(ctx, {
     title: 'Sign-in methods',
@@ -61,9 +62,7 @@ ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary
 <p>${o.hasPassword ? 'You can log in with your username and password.' : 'Your account has no password: you sign in with the accounts below.'}</p>
 ${
   o.identities.length
-    ? html`<table class="sessions"><caption>Accounts linked to yours</caption>
-<thead><tr><th scope="col">Provider</th><th scope="col">Address</th><th scope="col">Linked</th><th scope="col">Unlink</th></tr></thead>
-<tbody>${rows}</tbody></table>`
+    ? html`<h2>Accounts linked to yours</h2><ul class="plain identities">${items}</ul>`
     : html`<p>No other account is linked to yours.</p>`
 }
 ${

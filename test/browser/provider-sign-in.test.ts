@@ -89,8 +89,8 @@ describe.skipIf(!chromiumInstalled())('sign in with a provider, in Chromium', ()
     await expect.poll(() => page.locator('header.site').getByRole('link', { name: 'asha_too' }).count()).toBe(1);
 
     await page.goto('/settings/identities/');
-    await expect.poll(() => page.getByRole('cell', { name: 'asha@elsewhere.example' }).count()).toBe(1);
-    await expect.poll(() => page.getByText('Your only way to sign in').count()).toBe(1);
+    await expect.poll(() => page.getByText('asha@elsewhere.example').count()).toBe(1);
+    await expect.poll(() => page.getByText('your only way to sign in').count()).toBe(1);
     await screenshots(page, 'settings-identities');
     await context.close();
   });

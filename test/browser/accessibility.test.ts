@@ -5,6 +5,28 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD, seedDiscussion, type DiscussionFixture } from '../support/discussion-fixture.js';
+import { SignedValues } from '../../src/security/signed-values.js';
+import type { Services } from '../../src/services.js';
+import { TestClock } from '../support/app.js';
+
+// Providers on the login page and in settings (never contacted: no page here leaves for them).
+const SECRET_KEY = 'accessibility-test-secret-key-0000000000';
+const APP_ENV = {
+  SECRET_KEY,
+  AUTH_PROVIDERS: 'google,github',
+  GOOGLE_CLIENT_ID: 'unused',
+  GOOGLE_CLIENT_SECRET: 'unused',
+  GOOGLE_ISSUER: 'http://127.0.0.1:9',
+  GITHUB_CLIENT_ID: 'unused',
+  GITHUB_CLIENT_SECRET: 'unused',
+};
+
+/** The discussion fixture, with a Google identity linked to asha's account (she also has a password: it may be unlinked). */
+async function seed(services: Services): Promise<DiscussionFixture> {
+  const f = await seedDiscussion(services);
+  await services.identities.link(f.asha.id, { provider: 'google', subject: '1', email: 'asha@example.com', emailVerified: true, username: null });
+  return f;
+}
 
 type Role = 'visitor' | 'member';
 
@@ -98,6 +120,21 @@ const PAGES: AuditedPage[] = [
   },
   { name: 'sessions settings', roles: ['member'], open: visit(() => '/settings/sessions/') },
   { name: 'password settings', roles: ['member'], open: visit(() => '/settings/password/') },
+  { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },
+  {
+    name: 'choose a username (after a provider sign-in)',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/login');
+      // The identity waiting for its username, as the callback leaves it in the browser (signed by the app's key, on its clock).
+      const profile = { provider: 'google', subject: '2', email: null, emailVerified: false, username: 'asha' };
+      const value = new SignedValues(SECRET_KEY, new TestClock().now).sign('auth_pending', { profile, next: '/' }, 600_000);
+      await page.context().addCookies([{ name: 'auth_pending', value, url: new URL('/auth/', page.url()).href }]);
+      await visit(() => '/auth/google/username')(page, {} as DiscussionFixture);
+      await page.getByRole('alert').waitFor();
+    },
+  },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -123,7 +160,7 @@ async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise
 }
 
 describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
-  const env = useBrowserApp(seedDiscussion);
+  const env = useBrowserApp(seed, () => APP_ENV);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
     describe.each(['visitor', 'member'] as const)('as a %s', (role) => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignedValues } from '../src/security/signed-values.js';
 import { startTestApp, stopTestApp, type TestApp } from './support/app.js';
-import { BrowserSession } from './support/browser-session.js';
+import { BrowserSession, queryCount } from './support/browser-session.js';
 import { freePort } from './support/free-port.js';
 import { ProviderClient, startTestIdp, type TestIdp } from './support/oidc-provider.js';
 
@@ -326,6 +326,7 @@ describe('settings: sign-in methods', () => {
     const { browser } = await signInAs('fay-sub');
     const fay = (await users.named('fay'))!;
     let page = await browser.get('/settings/identities/');
+    const queriesForOne = queryCount(page);
     expect(page.body).toContain('Your account has no password');
     expect(page.body).toContain('your only way to sign in');
     const [only] = await identitiesOf(fay.id);
@@ -337,6 +338,9 @@ describe('settings: sign-in methods', () => {
     expect((await browser.get(await atProvider(String(link.headers.location), { login: 'fay-work' }))).headers.location).toBe('/settings/identities/?done=linked');
     page = await browser.get('/settings/identities/');
     expect(page.body).toContain('fay@work.example');
+    // The session's query, the identities, the password question: however many are linked.
+    expect(queryCount(page)).toBe(queriesForOne);
+    expect(queriesForOne).toBeLessThanOrEqual(3);
     expect(page.body).toContain('aria-label="Unlink Test ID fay@example.com"');
 
     expect((await browser.post(`/settings/identities/${only!.id}/unlink/`, {})).headers.location).toBe('/settings/identities/?done=unlinked');

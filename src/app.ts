@@ -11,6 +11,7 @@ import { accountRoutes } from './accounts/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { emailRoutes } from './accounts/email-routes.js';
 import { settingsRoutes } from './accounts/settings-routes.js';
+import { providerSignInRoutes } from './accounts/provider-routes.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { isDatabaseUnavailable } from './db/faults.js';
@@ -180,6 +181,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   // Each feature is an encapsulated plugin: its own hooks (such as a subtree's guard) stay inside it.
   await app.register(accountRoutes, deps);
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
+  await app.register(providerSignInRoutes, deps);
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });

@@ -88,3 +88,45 @@ describe('mail', () => {
     expect(loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.org:587' }).baseUrl).toBeUndefined();
   });
 });
+
+describe('AUTH_PROVIDERS', () => {
+  const google = { AUTH_PROVIDERS: 'google', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' };
+
+  it('is empty by default; Google, GitHub and any OpenID issuer are read in the listed order', () => {
+    expect(loadConfig({ ...base }).authProviders).toEqual([]);
+    const config = loadConfig({
+      ...base,
+      AUTH_PROVIDERS: 'Google, github,corp',
+      GOOGLE_CLIENT_ID: 'g-id',
+      GOOGLE_CLIENT_SECRET: 'g-secret',
+      GITHUB_CLIENT_ID: 'gh-id',
+      GITHUB_CLIENT_SECRET: 'gh-secret',
+      OIDC_CORP_ISSUER: 'https://login.corp.example/realms/staff',
+      OIDC_CORP_CLIENT_ID: 'c-id',
+      OIDC_CORP_CLIENT_SECRET: 'c-secret',
+      OIDC_CORP_LABEL: 'Corp SSO',
+    });
+    expect(config.authProviders).toEqual([
+      { kind: 'oidc', name: 'google', label: 'Google', clientId: 'g-id', clientSecret: 'g-secret', issuer: 'https://accounts.google.com' },
+      { kind: 'github', name: 'github', label: 'GitHub', clientId: 'gh-id', clientSecret: 'gh-secret', oauthUrl: 'https://github.com', apiUrl: 'https://api.github.com' },
+      { kind: 'oidc', name: 'corp', label: 'Corp SSO', clientId: 'c-id', clientSecret: 'c-secret', issuer: 'https://login.corp.example/realms/staff' },
+    ]);
+  });
+
+  it('says which variable is missing or wrong', () => {
+    expect(() => loadConfig({ ...base, AUTH_PROVIDERS: 'google', GOOGLE_CLIENT_ID: 'id' })).toThrow(/GOOGLE_CLIENT_SECRET is required/);
+    expect(() => loadConfig({ ...base, AUTH_PROVIDERS: 'corp' })).toThrow(/OIDC_CORP_ISSUER is required/);
+    expect(() => loadConfig({ ...base, AUTH_PROVIDERS: 'my-idp' })).toThrow(/letters and digits/);
+    expect(() => loadConfig({ ...base, ...google, AUTH_PROVIDERS: 'google,google' })).toThrow(/twice/);
+    expect(() => loadConfig({ ...base, ...google, GOOGLE_ISSUER: 'not a url' })).toThrow(ConfigError);
+  });
+
+  it('takes plain-HTTP issuers only on loopback and only outside production; production needs BASE_URL', () => {
+    expect(loadConfig({ ...base, ...google, GOOGLE_ISSUER: 'http://127.0.0.1:4000' }).authProviders[0]).toMatchObject({ issuer: 'http://127.0.0.1:4000' });
+    expect(() => loadConfig({ ...base, ...google, GOOGLE_ISSUER: 'http://idp.example' })).toThrow(/plain http:\/\/ only on localhost/);
+    const production = { ...base, ...google, NODE_ENV: 'production', BASE_URL: 'https://forum.example' };
+    expect(() => loadConfig({ ...production, GOOGLE_ISSUER: 'http://127.0.0.1:4000' })).toThrow(/https:\/\/ URL in production/);
+    expect(loadConfig(production).authProviders).toHaveLength(1);
+    expect(() => loadConfig({ ...production, BASE_URL: '' })).toThrow(/needs BASE_URL in production/);
+  });
+});

@@ -62,6 +62,8 @@ export interface Config {
   superuserPassword: string | undefined;
   /** Outgoing mail (docs/operations.md, "E-mail"). */
   mail: MailSettings;
+  /** "Sign in with …" providers, in AUTH_PROVIDERS order (docs/operations.md, "Sign in with a provider"). */
+  authProviders: AuthProvider[];
 }
 
 export interface MailSettings {
@@ -70,6 +72,32 @@ export interface MailSettings {
   /** The From of every message. */
   from: string;
 }
+
+interface ProviderBase {
+  /** Lower-case name: the URL path (/auth/<name>/login) and the identities' provider column. */
+  name: string;
+  /** Shown on the button: "Sign in with <label>". */
+  label: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** An OpenID Connect issuer (Google is one), found by discovery. */
+export interface OidcProvider extends ProviderBase {
+  kind: 'oidc';
+  issuer: string;
+}
+
+/** GitHub: OAuth 2 without OpenID Connect; its endpoints move only for tests. */
+export interface GithubProvider extends ProviderBase {
+  kind: 'github';
+  /** Origin of /login/oauth/authorize and /login/oauth/access_token. */
+  oauthUrl: string;
+  /** Origin of the REST API (/user, /user/emails). */
+  apiUrl: string;
+}
+
+export type AuthProvider = OidcProvider | GithubProvider;
 
 export interface HttpLimits {
   /** From connecting (or the previous answer) until the last request header arrives. */
@@ -212,6 +240,79 @@ function mailSettings(env: Env, isProduction: boolean, baseUrl: string | undefin
   return { smtpUrl, from };
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An issuer or endpoint URL: HTTPS, or in development plain HTTP on loopback (tests, local trials). */
+function providerUrl(env: Env, name: string, fallback: string, isProduction: boolean): string {
+  const raw = env[name] || fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute https:// URL, got "${raw}"`);
+  }
+  if (url.protocol === 'https:') return raw;
+  if (url.protocol === 'http:' && !isProduction && LOOPBACK_HOSTS.has(url.hostname)) return raw;
+  throw new ConfigError(
+    isProduction
+      ? `${name} must be an https:// URL in production, got "${raw}"`
+      : `${name} must be an https:// URL (plain http:// only on localhost or 127.0.0.1), got "${raw}"`,
+  );
+}
+
+function required(env: Env, name: string, provider: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is required when AUTH_PROVIDERS lists ${provider}`);
+  return value;
+}
+
+function authProviders(env: Env, isProduction: boolean, baseUrl: string | undefined): AuthProvider[] {
+  const names = (env.AUTH_PROVIDERS ?? '')
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.length === 0) return [];
+  // Redirect URIs are registered with the provider; one built from a request's Host header could be anyone's.
+  if (isProduction && !baseUrl) throw new ConfigError('AUTH_PROVIDERS needs BASE_URL in production (the redirect URIs are <BASE_URL>/auth/<name>/callback)');
+  const seen = new Set<string>();
+  return names.map((name): AuthProvider => {
+    if (!/^[a-z][a-z0-9]{0,29}$/.test(name)) throw new ConfigError(`AUTH_PROVIDERS names are letters and digits, starting with a letter, got "${name}"`);
+    if (seen.has(name)) throw new ConfigError(`AUTH_PROVIDERS lists ${name} twice`);
+    seen.add(name);
+    if (name === 'github') {
+      return {
+        kind: 'github',
+        name,
+        label: 'GitHub',
+        clientId: required(env, 'GITHUB_CLIENT_ID', name),
+        clientSecret: required(env, 'GITHUB_CLIENT_SECRET', name),
+        oauthUrl: providerUrl(env, 'GITHUB_OAUTH_URL', 'https://github.com', isProduction),
+        apiUrl: providerUrl(env, 'GITHUB_API_URL', 'https://api.github.com', isProduction),
+      };
+    }
+    if (name === 'google') {
+      return {
+        kind: 'oidc',
+        name,
+        label: 'Google',
+        clientId: required(env, 'GOOGLE_CLIENT_ID', name),
+        clientSecret: required(env, 'GOOGLE_CLIENT_SECRET', name),
+        issuer: providerUrl(env, 'GOOGLE_ISSUER', 'https://accounts.google.com', isProduction),
+      };
+    }
+    const prefix = `OIDC_${name.toUpperCase()}_`;
+    if (!env[`${prefix}ISSUER`]) throw new ConfigError(`${prefix}ISSUER is required when AUTH_PROVIDERS lists ${name}`);
+    return {
+      kind: 'oidc',
+      name,
+      label: env[`${prefix}LABEL`]?.trim() || name.charAt(0).toUpperCase() + name.slice(1),
+      clientId: required(env, `${prefix}CLIENT_ID`, name),
+      clientSecret: required(env, `${prefix}CLIENT_SECRET`, name),
+      issuer: providerUrl(env, `${prefix}ISSUER`, '', isProduction),
+    };
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -257,5 +358,6 @@ export function loadConfig(env: Env = process.env): Config {
     flagHideThreshold: int(env, 'FLAG_HIDE_THRESHOLD', 5, 1),
     superuserPassword: env.CHARCHA_SUPERUSER_PASSWORD || undefined,
     mail: mailSettings(env, isProduction, baseUrl),
+    authProviders: authProviders(env, isProduction, baseUrl),
   };
 }

@@ -4,7 +4,9 @@ import { Policy } from './access/policy.js';
 import { AdminService } from './admin/service.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { EmailService } from './accounts/email.js';
+import { IdentityService } from './accounts/identities.js';
 import { AccountService } from './accounts/service.js';
+import { SignInProviders } from './accounts/sign-in-providers.js';
 import { SessionStore } from './accounts/sessions.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
 import type { Config } from './config.js';
@@ -21,6 +23,10 @@ export interface Services {
   /** Who may do what: the one answer, for routes, services and templates. */
   policy: Policy;
   accounts: AccountService;
+  /** Provider identities bound to accounts ("Sign in with …"). */
+  identities: IdentityService;
+  /** The configured providers and the OAuth/OpenID flow with them. */
+  signInProviders: SignInProviders;
   sessions: SessionStore;
   posts: PostService;
   comments: CommentService;
@@ -51,6 +57,8 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   return {
     policy,
     accounts,
+    identities: new IdentityService(db.kysely, db.dialect, now, accounts),
+    signInProviders: new SignInProviders(config.authProviders),
     sessions,
     mail,
     email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey)),

@@ -108,6 +108,17 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   // The body is the matrix as it stands (filled in below), so saving it changes nothing for the rows after.
   'POST /admin/groups': { body: {}, row: STAFF(303) },
   'GET /admin/permissions': { row: STAFF(200) },
+  // The way in, open even on a private forum; this app configures no provider, so each is the 404 listing the enabled ones
+  // (test/provider-sign-in.test.ts covers them with providers).
+  'GET /auth/:provider/login': { row: [404, 404, 404, 404, 404] },
+  'POST /auth/:provider/login': { body: {}, row: [404, 404, 404, 404, 404] },
+  'GET /auth/:provider/callback': { row: [404, 404, 404, 404, 404] },
+  'GET /auth/:provider/username': { row: [404, 404, 404, 404, 404] },
+  // A visitor's form: without the sign-in pages' token the CSRF check refuses it.
+  'POST /auth/:provider/username': { body: { username: 'fresh' }, row: [403, 403, 403, 403, 403] },
+  'GET /settings/identities': { row: MEMBERS(200) },
+  // Nobody's identity has the post's id: 404 to each signed-in person.
+  'POST /settings/identities/:id/unlink': { body: {}, row: MEMBERS(404) },
 };
 
 describe('access, route by role', () => {
@@ -165,6 +176,7 @@ describe('access, route by role', () => {
       .replace(/\/api\/comments\/:id/, `/api/comments/${comment.id}`)
       .replace(':id', String(created.post.id))
       .replace(':action', 'upvote')
+      .replace(':provider', 'none')
       .replace(':username', writer.username)
       .replace(':token', '1.1.made-up');
     if (/[:*]/.test(path)) throw new Error(`give ${url} its parameters in test/access-table.test.ts`);

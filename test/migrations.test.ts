@@ -2,8 +2,9 @@
 // Procfile scaled to two) must all come up: the migrations run once, under a
 // lock, and the others find them applied. Each Db here is its own connection,
 // as each process would have.
+import { Migrator, sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { migrateToLatest, migrations } from '../src/db/migrate.js';
 import { createTestDatabase } from './support/test-db.js';
 
 describe('migrations', () => {
@@ -14,13 +15,47 @@ describe('migrations', () => {
       try {
         const results = await Promise.all(dbs.map((db) => migrateToLatest(db)));
         const applied = results.map((r) => (r.results ?? []).map((m) => m.migrationName));
-        expect(applied.flat()).toEqual(['001_forum_core', '002_roles_moderation', '003_email']);
+        expect(applied.flat()).toEqual(['001_forum_core', '002_roles_moderation', '003_email', '004_identities']);
         const tables = await dbs[0]!.kysely.introspection.getTables();
         expect(tables.map((t) => t.name)).toContain('users');
       } finally {
         await Promise.all(dbs.map((db) => db.close()));
         await database.drop();
       }
+    }
+  });
+
+  it('004 makes passwords optional without losing a row anywhere (SQLite rebuilds users with foreign keys off)', async () => {
+    const database = await createTestDatabase({ migrate: false });
+    const db = database.open();
+    try {
+      // The forum as it was before 004, with an account that has a session, a group, a post and a comment.
+      const before = Object.keys(migrations).filter((name) => name < '004');
+      const provider = { getMigrations: async () => Object.fromEntries(before.map((name) => [name, { up: (k: Kysely<unknown>) => migrations[name]!.up(k, db.dialect) }])) };
+      expect((await new Migrator({ db: db.kysely, provider }).migrateToLatest()).error).toBeUndefined();
+      const k = db.kysely;
+      const user = await k.insertInto('users').values({ username: 'old', username_key: 'old', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
+      await sql`insert into user_groups (user_id, group_id) select ${user.id}, id from groups where name = 'member'`.execute(k);
+      await k.insertInto('sessions').values({ id: 's', user_id: user.id, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '' }).execute();
+      const post = await k.insertInto('posts').values({ author_id: user.id, title: 't', url: null, url_key: null, domain: null, text: '', text_html: '', created_at: 1, edited_at: null, deleted_at: null, hotness: 0, hidden_at: null, locked_at: null, pinned_at: null }).returning('id').executeTakeFirstOrThrow();
+      await k.insertInto('comments').values({ post_id: post.id, author_id: user.id, parent_id: null, path: '.0001', depth: 0, text: 'c', text_html: 'c', created_at: 1, edited_at: null, deleted_at: null, hidden_at: null }).execute();
+      // A deleted account's id is never handed out again.
+      const gone = await k.insertInto('users').values({ username: 'gone', username_key: 'gone', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
+      await k.deleteFrom('users').where('id', '=', gone.id).execute();
+
+      await migrateToLatest(db);
+
+      const count = async (table: 'sessions' | 'user_groups' | 'posts' | 'comments') => Number((await k.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      expect([await count('sessions'), await count('user_groups'), await count('posts'), await count('comments')]).toEqual([1, 1, 1, 1]);
+      const fresh = await k.insertInto('users').values({ username: 'new', username_key: 'new', email: null, password_hash: null, created_at: 2 }).returning('id').executeTakeFirstOrThrow();
+      expect(fresh.id).toBeGreaterThan(gone.id);
+      // Constraints still hold: unique names, foreign keys (enforced again after the migration).
+      await expect(k.insertInto('users').values({ username: 'OLD', username_key: 'old', email: null, password_hash: null, created_at: 3 }).execute()).rejects.toThrow();
+      await expect(k.insertInto('sessions').values({ id: 'x', user_id: 9999, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '' }).execute()).rejects.toThrow();
+      await k.deleteFrom('users').where('id', '=', fresh.id).execute();
+    } finally {
+      await db.close();
+      await database.drop();
     }
   });
 });

@@ -109,8 +109,9 @@ If that was not you, ignore this message: the address stays unconfirmed.
   async changeAddress(userId: number, input: { email: string; currentPassword: string }, origin: string): Promise<void> {
     const user = await this.userById(userId);
     if (!user) throw new ValidationError({ email: 'This account no longer exists.' });
-    if (!(await this.passwords.verify(user.password_hash, input.currentPassword))) {
-      throw new ValidationError({ current_password: 'That is not your current password.' });
+    // An account without a password (provider sign-in only) has nothing to confirm with here.
+    if (user.password_hash === null || !(await this.passwords.verify(user.password_hash, input.currentPassword))) {
+      throw new ValidationError({ current_password: user.password_hash === null ? 'This account has no password: it signs in with a provider.' : 'That is not your current password.' });
     }
     const email = input.email.trim() || null;
     // The same address again: only a new link, if it still needs one.

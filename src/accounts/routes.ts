@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ViewContext } from '../web/context.js';
 import type { RouteDeps } from '../web/route-deps.js';
 import { ValidationError } from '../errors.js';
 import { PRESESSION_COOKIE, presessionToken as issuePresessionToken } from '../security/csrf.js';
@@ -8,7 +9,7 @@ import { safeNext, sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, PageQuery } from '../web/schemas.js';
 import { signInRefusal } from './service.js';
 import { clearSessionCookie, startFreshSession } from './session-hooks.js';
-import { loginPage, profilePage, signupPage } from './views.js';
+import { loginPage as renderLoginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 import { mailLinkOrigin } from '../mail/links.js';
 
@@ -19,6 +20,9 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
   const { accounts, sessions, posts, comments } = deps.services;
 
   const presessionToken = (request: FastifyRequest, reply: FastifyReply) => issuePresessionToken(request, reply, deps.presession);
+  // Every login page offers the configured "Sign in with …" buttons.
+  const providers = deps.services.signInProviders.enabled().map(({ name, label }) => ({ name, label }));
+  const loginPage = (view: ViewContext, o: Omit<Parameters<typeof renderLoginPage>[1], 'providers'>) => renderLoginPage(view, { ...o, providers });
 
   /** A fresh session (never the one the browser came with), then back to `next`. */
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {

@@ -46,21 +46,36 @@ export class AccountService {
     const username = input.username.trim();
     const email = input.email?.trim() || null;
     const errors: Record<string, string> = {};
-    if (!USERNAME_RE.test(username)) {
-      errors.username = 'Use 3 to 30 letters, digits, underscores or dashes.';
-    }
+    const usernameError = await this.usernameProblem(username);
+    if (usernameError) errors.username = usernameError;
     const problem = passwordProblem(input.password, username);
     if (problem) errors.password = problem;
     if (email !== null) {
       const problem = emailProblem(email) ?? ((await this.verifiedOwnerOf(email)) !== undefined ? EMAIL_TAKEN : null);
       if (problem) errors.email = problem;
     }
-    if (!errors.username && (await this.findByUsername(username))) errors.username = 'This username is taken.';
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    return this.createMember({ username, email, passwordHash: await this.passwords.hash(input.password) });
+  }
 
-    const passwordHash = await this.passwords.hash(input.password);
+  /** Why a new account may not take this name, or null. */
+  async usernameProblem(username: string): Promise<string | null> {
+    if (!USERNAME_RE.test(username)) return 'Use 3 to 30 letters, digits, underscores or dashes.';
+    if (await this.findByUsername(username)) return 'This username is taken.';
+    return null;
+  }
+
+  /**
+   * Every new account is made here, as a member (it may read, post, comment,
+   * vote and flag); `andThen` adds to it in the same transaction (a provider
+   * identity). No password hash: the account signs in only through identities.
+   */
+  async createMember(
+    fields: { username: string; email: string | null; passwordHash: string | null },
+    andThen?: (trx: Kysely<Database>, user: User) => Promise<void>,
+  ): Promise<User> {
+    const { username, email, passwordHash } = fields;
     try {
-      // A new account is a member: it may read, post, comment, vote and flag.
       return await inTransaction(this.db, async (trx) => {
         const user = await trx
           .insertInto('users')
@@ -72,6 +87,7 @@ export class AccountService {
           .columns(['user_id', 'group_id'])
           .expression((eb) => eb.selectFrom('groups').select([eb.val(user.id).as('user_id'), 'id']).where('name', '=', MEMBER_GROUP))
           .execute();
+        await andThen?.(trx, user);
         return user;
       });
     } catch (error) {
@@ -84,7 +100,8 @@ export class AccountService {
   /** The user, or null for an unknown name or a wrong password (same answer, same time). */
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = await this.findByUsername(username.trim());
-    if (!user) {
+    // An account without a password (provider sign-in only) answers as an unknown name does.
+    if (!user || user.password_hash === null) {
       await this.passwords.verify(await this.passwords.dummyHash(), password);
       return null;
     }
@@ -99,6 +116,7 @@ export class AccountService {
   /** Needs the current password; the caller then signs out every other session. */
   async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    if (user.password_hash === null) throw new ValidationError({ current_password: 'This account has no password: it signs in with a provider.' });
     if (!(await this.passwords.verify(user.password_hash, currentPassword))) {
       throw new ValidationError({ current_password: 'That is not your current password.' });
     }

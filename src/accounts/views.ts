@@ -7,6 +7,7 @@ import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
 import type { PostListItem } from '../forum/posts.js';
 import type { User } from '../db/schema.js';
+import { providerButtons, type ProviderButton } from './provider-views.js';
 
 export function signupPage(ctx: ViewContext, o: { values: { username?: string; email?: string }; errors?: FieldErrors; next: string }): SafeHtml {
   return page(ctx, {
@@ -23,7 +24,7 @@ ${field({ label: 'Email (optional)', name: 'email', type: 'email', value: o.valu
   });
 }
 
-export function loginPage(ctx: ViewContext, o: { username?: string; error?: string; next: string }): SafeHtml {
+export function loginPage(ctx: ViewContext, o: { username?: string; error?: string; next: string; providers: readonly ProviderButton[] }): SafeHtml {
   return page(ctx, {
     title: 'Log in',
     body: html`<h1>Log in</h1>
@@ -34,7 +35,8 @@ ${field({ label: 'Password', name: 'password', type: 'password', required: true,
 <button type="submit">Log in</button>
 </form>
 <p><a href="/password-reset/">Forgot your password?</a></p>
-<p>New here? <a href="/signup?next=${encodeURIComponent(o.next)}">Sign up</a>.</p>`,
+<p>New here? <a href="/signup?next=${encodeURIComponent(o.next)}">Sign up</a>.</p>
+${providerButtons(o.providers, o.next)}`,
   });
 }
 

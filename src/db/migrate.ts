@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from './faults.js';
 import * as forumCore from './migrations/001_forum_core.js';
 import * as rolesModeration from './migrations/002_roles_moderation.js';
 import * as email from './migrations/003_email.js';
+import * as identities from './migrations/004_identities.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -13,6 +14,7 @@ export const migrations: Record<string, DialectMigration> = {
   '001_forum_core': forumCore,
   '002_roles_moderation': rolesModeration,
   '003_email': email,
+  '004_identities': identities,
 };
 
 /** How long a starting process waits for another one's migrations. */
@@ -25,7 +27,10 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * PostgreSQL: Kysely's migrator holds an advisory lock and runs every step in
  * one transaction. SQLite: the whole run is one `BEGIN IMMEDIATE` transaction
  * (the database's write lock), so a second process waits, then finds the
- * steps applied; a failed step rolls back everything.
+ * steps applied; a failed step rolls back everything. Foreign keys are
+ * off during that transaction and checked before it commits, as sqlite.org's
+ * table-rebuild procedure asks (a rebuilt table's DROP would otherwise
+ * cascade into every table that references it).
  */
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   const provider = {
@@ -42,6 +47,16 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
 // SQLite has a single connection per Db, so raw BEGIN/COMMIT statements here
 // frame every query the migrator makes on it.
 async function underSqliteWriteLock<DB>(kysely: Kysely<DB>, run: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+  // A no-op inside a transaction: switched off before BEGIN, back on after COMMIT.
+  await sql`pragma foreign_keys = off`.execute(kysely);
+  try {
+    return await migrateInTransaction(kysely, run);
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(kysely);
+  }
+}
+
+async function migrateInTransaction<DB>(kysely: Kysely<DB>, run: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
   const { rows } = await sql<{ timeout: number }>`pragma busy_timeout`.execute(kysely);
   const busyTimeout = rows[0]?.timeout ?? 0;
   // Wait for the lock without blocking: better-sqlite3 would wait synchronously.
@@ -62,6 +77,11 @@ async function underSqliteWriteLock<DB>(kysely: Kysely<DB>, run: () => Promise<M
   let result: MigrationResultSet;
   try {
     result = await run();
+    const broken = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(kysely);
+    if (!result.error && broken.rows.length > 0) {
+      const [first] = broken.rows;
+      result = { ...result, error: new Error(`migration left rows of ${first!.table} pointing at missing ${first!.parent} rows`) };
+    }
   } catch (error) {
     await sql`rollback`.execute(kysely);
     throw error;

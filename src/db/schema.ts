@@ -10,7 +10,8 @@ export interface UsersTable {
   email: string | null;
   /** When a link sent to `email` was followed; verified addresses are unique, case-insensitively. */
   email_verified_at: number | null;
-  password_hash: string;
+  /** Null: no password; the account signs in only through its identities. */
+  password_hash: string | null;
   /** Karma: upvotes minus downvotes over everything the user wrote. */
   score: Generated<number>;
   created_at: number;
@@ -125,6 +126,18 @@ export interface UserPermissionsTable {
   permission_id: number;
 }
 
+/** A provider's account bound to one of ours: "Sign in with …". */
+export interface IdentitiesTable {
+  id: Generated<number>;
+  /** The configured provider's name (google, github, …). */
+  provider: string;
+  /** The provider's stable id for the person. */
+  subject: string;
+  user_id: number;
+  email: string | null;
+  created_at: number;
+}
+
 /** The public record of every moderator's act. */
 export interface ModerationLogTable {
   id: Generated<number>;
@@ -151,9 +164,11 @@ export interface Database {
   user_groups: UserGroupsTable;
   user_permissions: UserPermissionsTable;
   moderation_log: ModerationLogTable;
+  identities: IdentitiesTable;
 }
 
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
+export type Identity = Selectable<IdentitiesTable>;

@@ -3,6 +3,7 @@
 // same-origin Referer; a browser's "Sec-Fetch-Site: cross-site" is refused.
 // Then a token: the session's own (kept server-side), or for the login and
 // signup forms, a signed token bound to a short-lived SameSite=Strict cookie.
+import type {} from '@fastify/cookie';
 import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -68,7 +69,7 @@ export class PresessionTokens {
   }
 }
 
-/** The visitor's sign-in-form token (login, signup, password reset), from their cookie or a new one. */
+/** The visitor's sign-in-form token (login, signup, password reset, provider sign-in), from their cookie or a new one. */
 export function presessionToken(request: FastifyRequest, reply: FastifyReply, presession: PresessionTokens): string {
   let value = request.cookies[PRESESSION_COOKIE];
   if (!value || value.length > 100) {

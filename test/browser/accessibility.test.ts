@@ -8,10 +8,24 @@ import { PASSWORD } from '../support/discussion-fixture.js';
 import { seedModeration, type ModerationFixture as DiscussionFixture } from '../support/moderation-fixture.js';
 import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
+import { SignedValues } from '../../src/security/signed-values.js';
+import { TestClock } from '../support/app.js';
+
+// Providers on the login page and in settings (never contacted: no page here leaves for them).
+const SECRET_KEY = 'accessibility-test-secret-key-0000000000';
+const APP_ENV = {
+  SECRET_KEY,
+  AUTH_PROVIDERS: 'google,github',
+  GOOGLE_CLIENT_ID: 'unused',
+  GOOGLE_CLIENT_SECRET: 'unused',
+  GOOGLE_ISSUER: 'http://127.0.0.1:9',
+  GITHUB_CLIENT_ID: 'unused',
+  GITHUB_CLIENT_SECRET: 'unused',
+};
 
 type Role = 'visitor' | 'member' | 'moderator' | 'admin';
 
-/** The moderation fixture, a superuser for the admin screens, and a password reset link's path for asha. */
+/** The moderation fixture, a superuser for the admin screens, a Google identity and a password reset link's path for asha. */
 type Fixture = DiscussionFixture & { resetPath: string };
 
 async function seed(services: Services, db: Db): Promise<Fixture> {
@@ -20,6 +34,8 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   await services.admin.makeSuperuser(root.id);
   // Ben in two groups, so the user page and the users list show more than one.
   await services.admin.grant(f.ben.username, 'moderator');
+  // A Google identity linked to asha's account (she also has a password: it may be unlinked).
+  await services.identities.link(f.asha.id, { provider: 'google', subject: '1', email: 'asha@example.com', emailVerified: true, username: null });
   return { ...f, resetPath: services.email.passwordResetLink(f.asha, '') };
 }
 
@@ -203,6 +219,21 @@ const PAGES: AuditedPage[] = [
   },
   { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
   { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
+  { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },
+  {
+    name: 'choose a username (after a provider sign-in)',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/login');
+      // The identity waiting for its username, as the callback leaves it in the browser (signed by the app's key, on its clock).
+      const profile = { provider: 'google', subject: '2', email: null, emailVerified: false, username: 'asha' };
+      const value = new SignedValues(SECRET_KEY, new TestClock().now).sign('auth_pending', { profile, next: '/' }, 600_000);
+      await page.context().addCookies([{ name: 'auth_pending', value, url: new URL('/auth/', page.url()).href }]);
+      await visit(() => '/auth/google/username')(page, {} as Fixture);
+      await page.getByRole('alert').waitFor();
+    },
+  },
 ];
 
 /** One paragraph per rule broken, with the elements at fault, for the failure message. */
@@ -228,7 +259,7 @@ async function axeViolations(page: Page, colorScheme: 'light' | 'dark'): Promise
 }
 
 describe.skipIf(!chromiumInstalled())('accessibility audit (axe-core in Chromium)', () => {
-  const env = useBrowserApp(seed);
+  const env = useBrowserApp(seed, () => APP_ENV);
 
   describe.each(['light', 'dark'] as const)('%s color scheme', (colorScheme) => {
     describe.each(['visitor', 'member', 'moderator', 'admin'] as const)('as a %s', (role) => {

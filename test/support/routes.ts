@@ -7,6 +7,7 @@ export function concreteUrl(url: string, f: DiscussionFixture, staticFile = '', 
     .replace(':id', String(f.post.id))
     .replace(':username', f.asha.username)
     .replace(':action', 'upvote')
+    .replace(':provider', 'none')
     .replace(/^\/static\/\*$/, staticFile)
     .replace(':token', token);
   if (/[:*]/.test(path)) throw new Error(`give test/support/routes.ts a value for the parameters of ${url}`);

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { SignedValues } from './signed-values.js';
+
+describe('SignedValues', () => {
+  let time = 1_000;
+  const values = new SignedValues('a-secret-of-at-least-thirty-two-chars', () => time);
+
+  it('give back what was signed, for its purpose, until it expires', () => {
+    const signed = values.sign('flow', { state: 's' }, 600_000);
+    expect(values.verify('flow', signed)).toEqual({ state: 's' });
+    expect(values.verify('pending', signed)).toBeUndefined();
+    time += 600_000;
+    expect(values.verify('flow', signed)).toBeUndefined();
+  });
+
+  it('refuse an altered value, another key’s signature, and garbage', () => {
+    const signed = values.sign('flow', { state: 's' }, 600_000);
+    const [, mac] = signed.split('.');
+    const forged = `${Buffer.from(JSON.stringify({ v: { state: 'evil' }, exp: time + 1e9 })).toString('base64url')}.${mac}`;
+    expect(values.verify('flow', forged)).toBeUndefined();
+    expect(new SignedValues('another-secret-of-thirty-two-characters', () => time).verify('flow', signed)).toBeUndefined();
+    for (const junk of [undefined, '', 'x', 'x.y', `${signed}.z`]) expect(values.verify('flow', junk)).toBeUndefined();
+  });
+});

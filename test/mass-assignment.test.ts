@@ -49,6 +49,10 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /settings/identities/:id/unlink': { as: 'owner', body: {} },
 };
 
+const UNLINK = 'POST /settings/identities/:id/unlink';
+
+const USERNAMES = { owner: 'asha', 'other member': 'ben', moderator: 'mina', superuser: 'root' } as const;
+
 /** The page whose form the request is sent from (it holds the CSRF token). */
 const formPage = (route: string, as: Sender) => (as !== 'visitor' ? '/' : route.includes('signup') ? '/signup' : '/login');
 
@@ -126,13 +130,29 @@ describe('mass assignment', () => {
   it('accepts the same requests without the forged fields (so the refusals above are about them)', async () => {
     // Last, because these really write: delete, log out, change the password.
     const token = await resetToken();
-    for (const route of writeRoutes()) {
+    const userIds = Object.fromEntries(
+      await Promise.all((['owner', 'other member', 'moderator', 'superuser'] as const).map(async (as) => [as, (await t().services.accounts.requireByUsername(USERNAMES[as])).id] as const)),
+    );
+    // Asha signs in with a password and a provider: the provider's identity may be unlinked.
+    await t().services.identities.link(f.asha.id, { provider: 'google', subject: 'asha-1', email: null, emailVerified: false, username: null });
+    const ownersIdentityUrl = async () => {
+      const { id } = await t().db.kysely.selectFrom('identities').select('id').where('user_id', '=', f.asha.id).executeTakeFirstOrThrow();
+      return `/settings/identities/${id}/unlink`;
+    };
+    // Deletes last: a deleted discussion takes no more comments, edits or moderation.
+    const ordered = [...writeRoutes().filter((r) => !r.endsWith('/delete')), ...writeRoutes().filter((r) => r.endsWith('/delete'))];
+    for (const route of ordered) {
       const { as, body, answer } = VALID_REQUESTS[route]!;
-      // A visitor who signed up is signed in: each visitor route gets a fresh visitor.
-      const browser = as === 'visitor' ? new BrowserSession(t().app) : browsers[as];
+      // Each request on a session of its own: a visitor who signed up is signed in, and a log-out or a
+      // password change must not turn the sender of the next route into a visitor sent to log in.
+      const browser = new BrowserSession(t().app);
+      if (as !== 'visitor') browser.cookies.set('sid', await t().services.sessions.create(userIds[as]!, { userAgent: 'test', ip: '127.0.0.1' }));
       await browser.get(formPage(route, as));
-      const response = await browser.post(concreteUrl(route.split(' ')[1]!, f, '', token), body);
+      // Saving the permission matrix saves it as it stands, so later senders keep their permissions.
+      const fields = route === 'POST /admin/groups' ? { grant: [...(await t().services.admin.groupGrants())] } : body;
+      const response = await browser.post(route === UNLINK ? await ownersIdentityUrl() : concreteUrl(route.split(' ')[1]!, f, '', token), fields);
       expect(answer ? [answer] : [200, 303], `${route} → ${response.statusCode}`).toContain(response.statusCode);
+      expect(String(response.headers.location ?? ''), `${route} was sent to log in`).not.toMatch(/^\/login/);
     }
   });
 });

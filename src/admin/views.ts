@@ -161,7 +161,9 @@ export function groupsPage(ctx: ViewContext, a: AdminPage & { groups: Group[]; p
     });
     return html`<tr><th scope="row">${codename(p.codename)}<br><small>${p.name}</small></th>${cells}</tr>`;
   });
-  const table = html`<div class="table-scroll"><table class="admin matrix"><caption>Permissions of each group (members in brackets). Superusers hold every permission whatever their groups.</caption>
+  // The note sits above the scrolling box, not in the caption: a caption is as wide as the table and would run off a phone.
+  const table = html`<p class="muted">Superusers hold every permission whatever their groups.</p>
+<div class="table-scroll"><table class="admin matrix"><caption>Permissions of each group (members in brackets)</caption>
 <thead><tr><th scope="col">Permission</th>${head}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
   return adminPage(

@@ -1,6 +1,12 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DialectName } from '../db/database.js';
 import { isPermission, type Permission } from './permissions.js';
+import type { Actor } from './policy.js';
+
+/** `string_agg` or `group_concat`: a column's values over a subquery's rows, as one string. */
+export function joinedValues(dialect: DialectName, column: RawBuilder<unknown>, separator: string): RawBuilder<string | null> {
+  return dialect === 'postgres' ? sql<string | null>`string_agg(${column}, ${separator})` : sql<string | null>`group_concat(${column}, ${separator})`;
+}
 
 /**
  * A column for any query over `users`: the user's permission codenames,
@@ -19,10 +25,21 @@ export function permissionsColumn(dialect: DialectName): RawBuilder<string | nul
     select permissions.codename from user_permissions
     join permissions on permissions.id = user_permissions.permission_id
     where user_permissions.user_id = users.id`;
-  const joined = dialect === 'postgres' ? sql`string_agg(codename, ' ')` : sql`group_concat(codename, ' ')`;
-  return sql<string | null>`(select ${joined} from (${codenames}) as held)`;
+  return sql<string | null>`(select ${joinedValues(dialect, sql.ref('codename'), ' ')} from (${codenames}) as held)`;
 }
 
-export function parsePermissions(column: string | null): ReadonlySet<Permission> {
+function parsePermissions(column: string | null): ReadonlySet<Permission> {
   return new Set((column ?? '').split(' ').filter(isPermission));
+}
+
+/** The Actor of a `users` row read with permissionsColumn. */
+export function actorOf(row: { id: number; score: number; created_at: number; is_staff: number; is_superuser: number; permissions: string | null }): Actor {
+  return {
+    id: row.id,
+    score: row.score,
+    createdAt: row.created_at,
+    isStaff: row.is_staff === 1,
+    isSuperuser: row.is_superuser === 1,
+    permissions: parsePermissions(row.permissions),
+  };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { parsePermissions, permissionsColumn } from '../access/grants.js';
+import { actorOf, permissionsColumn } from '../access/grants.js';
 import { MEMBER_GROUP } from '../access/permissions.js';
 import type { Actor } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
@@ -135,14 +135,7 @@ export class AccountService {
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('No such user');
-    return {
-      id: row.id,
-      score: row.score,
-      createdAt: row.created_at,
-      isStaff: row.is_staff === 1,
-      isSuperuser: row.is_superuser === 1,
-      permissions: parsePermissions(row.permissions),
-    };
+    return actorOf(row);
   }
 
   /** The id of the account that has verified `email` (case-insensitively), if any. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { parsePermissions, permissionsColumn } from '../access/grants.js';
+import { actorOf, permissionsColumn } from '../access/grants.js';
 import type { Actor } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -102,15 +102,7 @@ export class SessionStore {
       csrfToken: row.csrf_token,
       createdAt: row.created_at,
       lastSeenAt: row.last_seen_at,
-      user: {
-        id: row.user_id,
-        username: row.username,
-        score: row.score,
-        createdAt: row.user_created_at,
-        isStaff: row.is_staff === 1,
-        isSuperuser: row.is_superuser === 1,
-        permissions: parsePermissions(row.permissions),
-      },
+      user: { ...actorOf({ ...row, id: row.user_id, created_at: row.user_created_at }), username: row.username },
     };
   }
 

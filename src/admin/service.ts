@@ -2,6 +2,7 @@
 // groups, the group × permission matrix, who holds each permission. Knows
 // nothing of HTTP; the routes decide who may call what (the policy).
 import { sql, type Expression, type Kysely } from 'kysely';
+import { joinedValues } from '../access/grants.js';
 import { isPermission } from '../access/permissions.js';
 import type { Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
@@ -302,7 +303,7 @@ export class AdminService {
   }
 
   private userColumns() {
-    const joined = this.dialect === 'postgres' ? sql`string_agg(groups.name, ',')` : sql`group_concat(groups.name, ',')`;
+    const joined = joinedValues(this.dialect, sql.ref('groups.name'), ',');
     return this.db
       .selectFrom('users')
       .select(['users.id', 'users.username', 'users.score', 'users.created_at', 'users.is_staff', 'users.is_superuser', 'users.banned_at', 'users.banned_until'])

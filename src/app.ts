@@ -38,6 +38,8 @@ import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
 import { sendHtml } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
+import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
+import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { buildServices } from './services.js';
 
 /** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
@@ -135,7 +137,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       cspNonce: cspNonce(request),
     };
   };
-  const deps: RouteDeps = { services, config, presession, origin, view, limits, now };
+  const signIn = new SignInFlow(config.secretKey, now, services.sessions, services.twoStep);
+  const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now };
 
   // A POST without a body (a fetch from our script) is an empty form, so body
   // schemas still apply and reject anything extra.
@@ -182,6 +185,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(accountRoutes, deps);
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(providerSignInRoutes, deps);
+  await app.register(twoStepRoutes, deps);
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });

@@ -64,6 +64,8 @@ export interface Config {
   mail: MailSettings;
   /** "Sign in with …" providers, in AUTH_PROVIDERS order (docs/operations.md, "Sign in with a provider"). */
   authProviders: AuthProvider[];
+  /** STAFF_TWO_STEP=required: staff and moderators act as members until their session passed a second step. */
+  staffNeedSecondStep: boolean;
 }
 
 export interface MailSettings {
@@ -359,5 +361,7 @@ export function loadConfig(env: Env = process.env): Config {
     superuserPassword: env.CHARCHA_SUPERUSER_PASSWORD || undefined,
     mail: mailSettings(env, isProduction, baseUrl),
     authProviders: authProviders(env, isProduction, baseUrl),
+    // Required by default in production: a staff password alone should not be able to ban, hide or grant.
+    staffNeedSecondStep: oneOf(env, 'STAFF_TWO_STEP', ['required', 'optional'] as const, isProduction ? 'required' : 'optional') === 'required',
   };
 }

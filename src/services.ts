@@ -9,6 +9,7 @@ import { AccountService } from './accounts/service.js';
 import { SignInProviders } from './accounts/sign-in-providers.js';
 import { SessionStore } from './accounts/sessions.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
+import { TwoStep } from './accounts/two-step/factors.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -39,6 +40,8 @@ export interface Services {
   mail: Mailer;
   /** Address verification, address changes, password reset by mail. */
   email: EmailService;
+  /** The second step's factors: whether a person has two-step sign-in on, and checking their codes. */
+  twoStep: TwoStep;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
@@ -50,6 +53,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const sessions = new SessionStore(db.kysely, db.dialect, now, {
     idleMs: config.sessionIdleMinutes * 60_000,
     maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
+    staffNeedSecondStep: config.staffNeedSecondStep,
   });
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
@@ -68,5 +72,6 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
+    twoStep: new TwoStep([]),
   };
 }

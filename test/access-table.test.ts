@@ -63,6 +63,12 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /settings/sessions': { row: MEMBERS(200) },
   'POST /settings/sessions/sign-out-others': { body: {}, row: MEMBERS(303) },
   'GET /settings/password': { row: MEMBERS(200) },
+  // Without a first step behind it: back to log in (members: home).
+  'GET /login/two-step': { row: [303, 303, 303, 303, 303] },
+  'POST /login/two-step': { body: { method: 'totp', code: '123456' }, row: [400, 403, 403, 403, 400] },
+  'GET /settings/confirm': { row: MEMBERS(200) },
+  'POST /settings/confirm': { body: { method: 'password', password: 'wrong-password' }, row: MEMBERS(400) },
+  'GET /settings/security': { row: MEMBERS(200) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
   // The ways back in by mail are open to all; a made-up token is refused the same for everyone.
   'GET /password-reset': { row: READ },

@@ -30,6 +30,9 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /settings/sessions/sign-out-others': { as: 'owner', body: {} },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
   'POST /password-reset': { as: 'visitor', body: { login: 'asha' } },
+  // Past validation, the handler answers: no first step was taken (test/totp.test.ts goes through one).
+  'POST /login/two-step': { as: 'visitor', body: { method: 'totp', code: '123456' }, answer: 400 },
+  'POST /settings/confirm': { as: 'other member', body: { method: 'password', password: PASSWORD } },
   // With a reset link for another account (carla's): using it signs everyone out of that one only.
   'POST /password-reset/:token': { as: 'visitor', body: { new_password: 'a-reset-long-secret' } },
   'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org', current_password: PASSWORD } },

@@ -32,6 +32,19 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** The group every new account joins. */
 export const MEMBER_GROUP = 'member';
 
+/**
+ * What the member group is seeded with: a member's everyday rights. Holding
+ * anything beyond them makes one staff for STAFF_TWO_STEP.
+ */
+export const MEMBER_PERMISSIONS: readonly Permission[] = [
+  'forum.view_post',
+  'forum.view_comment',
+  'forum.add_post',
+  'forum.add_comment',
+  'forum.add_vote',
+  'forum.add_flag',
+];
+
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }

@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthProvider } from '../config.js';
 import { ValidationError } from '../errors.js';
-import { PRESESSION_COOKIE, presessionToken } from '../security/csrf.js';
+import { presessionToken } from '../security/csrf.js';
 import { SignedValues } from '../security/signed-values.js';
 import { errorPage } from '../web/error-page.js';
 import { currentUser } from '../web/guards.js';
@@ -21,7 +21,6 @@ import { CsrfField, CsrfOnlyBody, RowId } from '../web/schemas.js';
 import { proposeUsername } from './identities.js';
 import { chooseUsernamePage, enabledProvidersList, identitiesPage } from './provider-views.js';
 import { signInRefusal } from './service.js';
-import { startFreshSession } from './session-hooks.js';
 import { ProviderSignInError, type FlowChecks, type ProviderProfile, type SignInFailure } from './sign-in-providers.js';
 import { loginPage } from './views.js';
 
@@ -59,9 +58,9 @@ const CallbackParameter = Type.Optional(Type.String({ maxLength: 4000 }));
 
 export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { identities, signInProviders, sessions } = deps.services;
+  const { identities, signInProviders } = deps.services;
   const signed = new SignedValues(deps.config.secretKey, deps.now);
-  const buttons = signInProviders.enabled().map(({ name, label }) => ({ name, label }));
+  const buttons = signInProviders.enabled();
 
   const setAuthCookie = (request: FastifyRequest, reply: FastifyReply, name: string, value: string) =>
     reply.setCookie(name, value, { path: '/auth/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: FLOW_MAX_AGE_MS / 1000 });
@@ -81,12 +80,6 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
   const loginWithError = (request: FastifyRequest, reply: FastifyReply, error: string, status: number, next = '/') => {
     const view = deps.view(request, request.session ? undefined : presessionToken(request, reply, deps.presession));
     return sendHtml(reply, loginPage(view, { error, next, providers: buttons }), status);
-  };
-
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {
-    await startFreshSession(request, reply, sessions, userId);
-    reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
-    return reply.redirect(next, 303);
   };
 
   const leaveForProvider = async (request: FastifyRequest, reply: FastifyReply, provider: AuthProvider, flow: Omit<Flow, keyof FlowChecks>) => {
@@ -175,7 +168,7 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
       }
       const refusal = signInRefusal(outcome.user, deps.now());
       if (refusal) return loginWithError(request, reply, refusal, 403);
-      return signIn(request, reply, outcome.user.id, flow.next);
+      return deps.signIn.afterFirstStep(request, reply, outcome.user.id, flow.next);
     },
   );
 
@@ -216,7 +209,7 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
         return sendHtml(reply, chooseUsernamePage(view, { provider, username: request.body.username, errors: error.fields }), 400);
       }
       clearAuthCookie(request, reply, PENDING_COOKIE);
-      return signIn(request, reply, userId, pending.next);
+      return deps.signIn.afterFirstStep(request, reply, userId, pending.next);
     },
   );
 

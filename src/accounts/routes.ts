@@ -3,12 +3,12 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ViewContext } from '../web/context.js';
 import type { RouteDeps } from '../web/route-deps.js';
 import { ValidationError } from '../errors.js';
-import { PRESESSION_COOKIE, presessionToken as issuePresessionToken } from '../security/csrf.js';
+import { presessionToken as issuePresessionToken } from '../security/csrf.js';
 import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { safeNext, sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody, PageQuery } from '../web/schemas.js';
 import { signInRefusal } from './service.js';
-import { clearSessionCookie, startFreshSession } from './session-hooks.js';
+import { clearSessionCookie } from './session-hooks.js';
 import { loginPage as renderLoginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 import { mailLinkOrigin } from '../mail/links.js';
@@ -21,15 +21,8 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   const presessionToken = (request: FastifyRequest, reply: FastifyReply) => issuePresessionToken(request, reply, deps.presession);
   // Every login page offers the configured "Sign in with …" buttons.
-  const providers = deps.services.signInProviders.enabled().map(({ name, label }) => ({ name, label }));
+  const providers = deps.services.signInProviders.enabled();
   const loginPage = (view: ViewContext, o: Omit<Parameters<typeof renderLoginPage>[1], 'providers'>) => renderLoginPage(view, { ...o, providers });
-
-  /** A fresh session (never the one the browser came with), then back to `next`. */
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, next: string) => {
-    await startFreshSession(request, reply, sessions, userId);
-    reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
-    return reply.redirect(next, 303);
-  };
 
   app.get('/signup', { config: { access: 'open' }, schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } }, async (request, reply) => {
     const next = safeNext(request.query.next);
@@ -60,7 +53,7 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       try {
         const user = await accounts.signup({ username, password, email });
         deps.services.email.sendVerification(user, mailLinkOrigin(deps, request));
-        return await signIn(request, reply, user.id, next);
+        return await deps.signIn.signIn(request, reply, user.id, next, false);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         const view = deps.view(request, presessionToken(request, reply));
@@ -95,7 +88,7 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
         // Told only to whoever knows the password: a ban is no one else's business.
         const refusal = signInRefusal(outcome.user, deps.now());
         if (refusal) return sendHtml(reply, loginPage(view, { username, error: refusal, next }), 403);
-        return signIn(request, reply, outcome.user.id, next);
+        return deps.signIn.afterFirstStep(request, reply, outcome.user.id, next);
       }
       if (outcome.kind === 'locked') {
         const error = `Too many failed log-in attempts. Try again in ${waitInWords(outcome.retryAfterMs)}.`;

@@ -126,6 +126,12 @@ export class AccountService {
     await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
   }
 
+  /** Whether the account has a password (provider- or passkey-only accounts have none). */
+  async hasPassword(userId: number): Promise<boolean> {
+    const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+    return row?.password_hash != null;
+  }
+
   /** The user as the policy sees them (what a session lookup reads), for work done outside a request. */
   async actor(userId: number): Promise<Actor> {
     const row = await this.db

@@ -37,9 +37,9 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
  * Signs the user in on a new session id, ending the one the request came
  * with (session fixation): at login, and at any change of privilege.
  */
-export async function startFreshSession(request: FastifyRequest, reply: FastifyReply, store: SessionStore, userId: number): Promise<void> {
+export async function startFreshSession(request: FastifyRequest, reply: FastifyReply, store: SessionStore, userId: number, secondStep = false): Promise<void> {
   if (request.session) await store.destroy(request.session.id);
-  const token = await store.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip });
+  const token = await store.create(userId, { userAgent: request.headers['user-agent'] ?? '', ip: request.ip, secondStep });
   setSessionCookie(request, reply, token, store.maxAgeSeconds);
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { actorOf, permissionsColumn } from '../access/grants.js';
+import { MEMBER_PERMISSIONS } from '../access/permissions.js';
 import type { Actor } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -8,6 +9,8 @@ import type { Clock } from '../errors.js';
 
 export interface SessionUser extends Actor {
   username: string;
+  /** Staff rights set aside until this session passes a second step (STAFF_TWO_STEP=required). */
+  staffPaused?: true;
 }
 
 export interface CurrentSession {
@@ -16,12 +19,18 @@ export interface CurrentSession {
   csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
+  /** When the person last proved who they are (sign-in or confirming again). */
+  authenticatedAt: number;
+  /** Whether this session passed a second step. */
+  secondStep: boolean;
   user: SessionUser;
 }
 
 export interface SessionLimits {
   idleMs: number;
   maxAgeMs: number;
+  /** Staff (beyond a member's rights) act as members until the session passed a second step. */
+  staffNeedSecondStep: boolean;
 }
 
 /** "Last seen" is written at most this often, so reading pages stays read-only. */
@@ -44,7 +53,7 @@ export class SessionStore {
   }
 
   /** A new session with a fresh id: called at login, never reused (no fixation). */
-  async create(userId: number, meta: { userAgent: string; ip: string }): Promise<string> {
+  async create(userId: number, meta: { userAgent: string; ip: string; secondStep?: boolean }): Promise<string> {
     const token = newSecret();
     const now = this.now();
     await this.db
@@ -55,6 +64,8 @@ export class SessionStore {
         csrf_token: newSecret(),
         created_at: now,
         last_seen_at: now,
+        authenticated_at: now,
+        second_step: meta.secondStep ? 1 : 0,
         user_agent: meta.userAgent.slice(0, 300),
         ip: meta.ip,
       })
@@ -77,6 +88,8 @@ export class SessionStore {
         'sessions.csrf_token',
         'sessions.created_at',
         'sessions.last_seen_at',
+        'sessions.authenticated_at',
+        'sessions.second_step',
         'users.id as user_id',
         'users.username',
         'users.score',
@@ -97,13 +110,27 @@ export class SessionStore {
       await this.db.deleteFrom('sessions').where('id', '=', row.id).execute();
       return null;
     }
+    const actor = actorOf({ ...row, id: row.user_id, created_at: row.user_created_at });
+    const secondStep = row.second_step === 1;
     return {
       id: row.id,
       csrfToken: row.csrf_token,
       createdAt: row.created_at,
       lastSeenAt: row.last_seen_at,
-      user: { ...actorOf({ ...row, id: row.user_id, created_at: row.user_created_at }), username: row.username },
+      authenticatedAt: row.authenticated_at,
+      secondStep,
+      user: { ...(this.limits.staffNeedSecondStep && !secondStep && isStaff(actor) ? asMember(actor) : actor), username: row.username },
     };
+  }
+
+  /** The person proved who they are again (the 10-minute window of recent-auth.ts); a second step also counts for the session. */
+  async confirm(sessionId: string, secondStep: boolean): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ authenticated_at: this.now() })
+      .$if(secondStep, (q) => q.set({ second_step: 1 }))
+      .where('id', '=', sessionId)
+      .execute();
   }
 
   async touch(session: CurrentSession): Promise<void> {
@@ -138,6 +165,16 @@ export class SessionStore {
       .execute();
     return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, userAgent: r.user_agent, ip: r.ip }));
   }
+}
+
+/** Staff for STAFF_TWO_STEP: the admin flags, or any right beyond a member's (moderators). */
+function isStaff(actor: Actor): boolean {
+  return actor.isStaff || actor.isSuperuser || [...actor.permissions].some((p) => !MEMBER_PERMISSIONS.includes(p));
+}
+
+function asMember(actor: Actor): Actor & { staffPaused: true } {
+  const permissions = new Set([...actor.permissions].filter((p) => MEMBER_PERMISSIONS.includes(p)));
+  return { ...actor, isStaff: false, isSuperuser: false, permissions, staffPaused: true };
 }
 
 /** Whether a user row is banned at `now` (a ban without an end lasts until lifted). */

@@ -51,7 +51,7 @@ export const settingsRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) 
       }
       // A stolen session dies with the old password; this one continues on a new id.
       await sessions.destroyOthers(user.id);
-      await startFreshSession(request, reply, sessions, user.id);
+      await startFreshSession(request, reply, sessions, user.id, request.session!.secondStep);
       return reply.redirect('/settings/sessions/?done=password', 303);
     },
   );

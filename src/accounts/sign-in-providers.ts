@@ -52,8 +52,9 @@ export class SignInProviders {
     this.#byName = new Map(providers.map((p) => [p.name, p]));
   }
 
-  enabled(): AuthProvider[] {
-    return [...this.#byName.values()];
+  /** The configured providers' names and labels (their secrets stay here), for the login page's buttons. */
+  enabled(): Pick<AuthProvider, 'name' | 'label'>[] {
+    return [...this.#byName.values()].map(({ name, label }) => ({ name, label }));
   }
 
   find(name: string): AuthProvider | undefined {

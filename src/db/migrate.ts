@@ -5,6 +5,7 @@ import * as forumCore from './migrations/001_forum_core.js';
 import * as rolesModeration from './migrations/002_roles_moderation.js';
 import * as email from './migrations/003_email.js';
 import * as identities from './migrations/004_identities.js';
+import * as twoStep from './migrations/005_two_step.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -15,6 +16,7 @@ export const migrations: Record<string, DialectMigration> = {
   '002_roles_moderation': rolesModeration,
   '003_email': email,
   '004_identities': identities,
+  '005_two_step': twoStep,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -36,6 +36,10 @@ export interface SessionsTable {
   last_seen_at: number;
   user_agent: string;
   ip: string;
+  /** When the person last proved who they are: sign-in, or confirming again (accounts/two-step/recent-auth.ts). */
+  authenticated_at: number;
+  /** 1 when this session passed a second step (passkey, app, SMS or recovery code). */
+  second_step: Generated<number>;
 }
 
 /** Counters kept beside every votable row, updated in the vote's transaction. */

@@ -10,6 +10,8 @@ export function csrfField(ctx: Pick<ViewContext, 'csrfToken'>): SafeHtml {
 interface FieldOptions {
   label: string;
   name: string;
+  /** When a page has two fields of one name (one per form); else from the name. */
+  id?: string;
   value?: string | undefined;
   error?: string | undefined;
   type?: 'text' | 'password' | 'email' | 'url';
@@ -19,6 +21,8 @@ interface FieldOptions {
   autocomplete?: string;
   hint?: string;
   autofocus?: boolean;
+  /** The on-screen keyboard: `numeric` for one-time codes. */
+  inputmode?: 'numeric' | 'tel';
 }
 
 /** The id of a form field's control: the error summary links to it. */
@@ -26,9 +30,9 @@ const fieldId = (name: string): string => `f-${name}`;
 
 /** A labelled input or textarea with its error message (above it, tied to it for screen readers). */
 export function field(o: FieldOptions): SafeHtml {
-  const id = fieldId(o.name);
+  const id = o.id ?? fieldId(o.name);
   const described = [o.error ? `${id}-error` : '', o.hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
-  const common = html`id="${id}" name="${o.name}"${o.required ? html` required` : ''}${o.maxlength ? html` maxlength="${o.maxlength}"` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.autofocus ? html` autofocus` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? html` aria-invalid="true"` : ''}`;
+  const common = html`id="${id}" name="${o.name}"${o.required ? html` required` : ''}${o.maxlength ? html` maxlength="${o.maxlength}"` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.autofocus ? html` autofocus` : ''}${o.inputmode ? html` inputmode="${o.inputmode}"` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? html` aria-invalid="true"` : ''}`;
   const control = o.multiline
     ? html`<textarea ${common} rows="8">${o.value ?? ''}</textarea>`
     : html`<input ${common} type="${o.type ?? 'text'}" value="${o.value ?? ''}">`;

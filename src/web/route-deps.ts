@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { SignInFlow } from '../accounts/two-step/sign-in-flow.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../errors.js';
 import type { PresessionTokens } from '../security/csrf.js';
@@ -15,5 +16,7 @@ export interface RouteDeps {
   /** This site's origin: BASE_URL, else the request's. */
   origin(request: FastifyRequest): string;
   limits: RateLimits;
+  /** Every way in ends through it: the second step, then a fresh session. */
+  signIn: SignInFlow;
   now: Clock;
 }

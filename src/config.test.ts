@@ -12,6 +12,12 @@ describe('TRUST_PROXY', () => {
     expect(loadConfig({ ...base, TRUST_PROXY: '::1' }).trustProxy).toBe('::1');
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'maybe' })).toThrow(ConfigError);
   });
+
+  it('is required by FORCE_HTTPS: the server speaks plain HTTP, so without the proxy’s word every request would redirect forever', () => {
+    expect(() => loadConfig({ ...base, FORCE_HTTPS: 'true' })).toThrow(/FORCE_HTTPS needs TRUST_PROXY/);
+    expect(() => loadConfig({ ...base, FORCE_HTTPS: 'true', TRUST_PROXY: '0' })).toThrow(/FORCE_HTTPS needs TRUST_PROXY/);
+    expect(loadConfig({ ...base, FORCE_HTTPS: 'true', TRUST_PROXY: '1' }).forceHttps).toBe(true);
+  });
 });
 
 describe('database limits', () => {

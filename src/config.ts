@@ -323,6 +323,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
   const baseUrl = env.BASE_URL ? origin(env.BASE_URL, 'BASE_URL') : undefined;
+  const forceHttps = bool(env, 'FORCE_HTTPS', false);
+  const proxies = trustProxy(env);
+  // Charcha never terminates TLS: HTTPS reaches it through a proxy, whose X-Forwarded-Proto must be believed.
+  if (forceHttps && (proxies === false || proxies === 0)) {
+    throw new ConfigError('FORCE_HTTPS needs TRUST_PROXY: TLS ends at the proxy in front, and without believing its X-Forwarded-Proto every request looks like plain HTTP and redirects forever');
+  }
   return {
     host: env.HOST || 'localhost',
     port: int(env, 'PORT', 3000),
@@ -334,8 +340,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     secretKey: secretFrom(env, dataDir, isProduction),
     baseUrl,
-    trustProxy: trustProxy(env),
-    forceHttps: bool(env, 'FORCE_HTTPS', false),
+    trustProxy: proxies,
+    forceHttps,
     trustedOrigins: origins(env, 'TRUSTED_ORIGINS'),
     embedOrigins: origins(env, 'EMBED_ORIGINS'),
     debugQueries: bool(env, 'DEBUG_QUERIES', !isProduction),

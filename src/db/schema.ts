@@ -37,7 +37,7 @@ export interface SessionsTable {
   user_agent: string;
   ip: string;
   /** When the person last proved who they are: sign-in, or confirming again (accounts/two-step/recent-auth.ts). */
-  authenticated_at: number;
+  authenticated_at: Generated<number>;
   /** 1 when this session passed a second step (passkey, app, SMS or recovery code). */
   second_step: Generated<number>;
 }

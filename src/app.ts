@@ -24,7 +24,7 @@ import { moderationRoutes } from './moderation/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
-import { cspNonce, installSecurityHeaders } from './security/headers.js';
+import { installSecurityHeaders } from './security/headers.js';
 import { httpServerOptions } from './security/http-limits.js';
 import { installInputRules } from './security/input-rules.js';
 import { installHttpsRedirect } from './security/https.js';
@@ -134,7 +134,6 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       path: request.url,
       now: now(),
       assets,
-      cspNonce: cspNonce(request),
     };
   };
   const signIn = new SignInFlow(config.secretKey, now, services.sessions, services.twoStep);

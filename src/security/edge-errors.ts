@@ -11,7 +11,7 @@ import type { Assets, ViewContext } from '../web/context.js';
 import { errorPage } from '../web/error-page.js';
 import { wantsJson } from '../web/respond.js';
 import { framingPolicies } from './framing.js';
-import { cspNonce, freshNonce, securityHeaders, setHeadersOutsideRoutes } from './headers.js';
+import { securityHeaders, setHeadersOutsideRoutes } from './headers.js';
 
 const NEVER_FRAMED = framingPolicies([]).deny;
 
@@ -30,7 +30,7 @@ export interface EdgeErrorAnswers {
 /** Both answers, for Fastify's options; they render the page a visitor would get. */
 export function edgeErrorAnswers(options: { assets: Assets; now: Clock }): EdgeErrorAnswers {
   // No session is read this early: every such answer is a visitor's, and links back to the front page.
-  const view = (nonce: string): ViewContext => ({ user: null, can: () => false, isNewAccount: () => false, csrfToken: null, path: '/', now: options.now(), assets: options.assets, cspNonce: nonce });
+  const view = (): ViewContext => ({ user: null, can: () => false, isNewAccount: () => false, csrfToken: null, path: '/', now: options.now(), assets: options.assets });
 
   return {
     frameworkErrors(error, request, reply) {
@@ -39,7 +39,7 @@ export function edgeErrorAnswers(options: { assets: Assets; now: Clock }): EdgeE
       reply.code(status);
       setHeadersOutsideRoutes(request, reply);
       if (wantsJson(request)) void reply.send({ error: message });
-      else void reply.type('text/html; charset=utf-8').send(errorPage(view(cspNonce(request)), status, message).value);
+      else void reply.type('text/html; charset=utf-8').send(errorPage(view(), status, message).value);
     },
 
     clientErrorHandler(error, socket) {
@@ -47,10 +47,9 @@ export function edgeErrorAnswers(options: { assets: Assets; now: Clock }): EdgeE
       if (error.code === 'ECONNRESET' || socket.destroyed) return;
       if (socket.writable) {
         const { status, message } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
-        const nonce = freshNonce();
-        const body = errorPage(view(nonce), status, message).value;
+        const body = errorPage(view(), status, message).value;
         const headers = {
-          ...securityHeaders(nonce, NEVER_FRAMED),
+          ...securityHeaders(NEVER_FRAMED),
           'Content-Type': 'text/html; charset=utf-8',
           'Content-Length': String(Buffer.byteLength(body)),
           'Cache-Control': 'no-store',

@@ -1,34 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_FRAMING, framingPolicies, type FramingHeaders } from './framing.js';
 
-// Our own scripts and styles come from our origin; anything inline needs this
-// answer's nonce (never 'unsafe-inline'). Who may frame a page is the route's rule.
+// Our own scripts and styles come from our origin, and nothing inline runs
+// (no nonce, never 'unsafe-inline'): pages carry no inline code, so one page
+// body serves every visitor and a cache may keep it. Who may frame a page is
+// the route's rule.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
   "img-src 'self' data: https:",
   "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "object-src 'none'",
 ].join('; ');
-
-const nonces = new WeakMap<FastifyRequest, string>();
-
-/** This request's CSP nonce: fresh and unguessable per answer, the same for its page and its header. */
-export function cspNonce(request: FastifyRequest): string {
-  let nonce = nonces.get(request);
-  if (!nonce) {
-    nonce = freshNonce();
-    nonces.set(request, nonce);
-  }
-  return nonce;
-}
-
-/** A nonce for an answer without a request object (a connection refused by Node's parser). */
-export function freshNonce(): string {
-  return randomBytes(16).toString('base64');
-}
 
 // A year, and for subdomains too: a forum on HTTPS has no reason to go back.
 const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
@@ -38,11 +24,10 @@ export interface SecurityHeaderOptions {
   embedOrigins: readonly string[];
 }
 
-/** The headers every answer carries, whoever produced it: CSP with its nonce, framing, sniffing, referrer, opener. */
-export function securityHeaders(nonce: string, rule: FramingHeaders): Record<string, string> {
-  const source = `'nonce-${nonce}'`;
+/** The headers every answer carries, whoever produced it: CSP, framing, sniffing, referrer, opener. */
+export function securityHeaders(rule: FramingHeaders): Record<string, string> {
   return {
-    'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; script-src 'self' ${source}; style-src 'self' ${source}; frame-ancestors ${rule.frameAncestors}`,
+    'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors ${rule.frameAncestors}`,
     ...(rule.xFrameOptions ? { 'X-Frame-Options': rule.xFrameOptions } : {}),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
@@ -57,7 +42,7 @@ function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest,
     // come from the error handler, with the site's chrome, and are never framed.
     const declared = request.routeOptions.config.framing ?? DEFAULT_FRAMING;
     const rule = framing[reply.statusCode < 400 ? declared : DEFAULT_FRAMING];
-    reply.headers(securityHeaders(cspNonce(request), rule));
+    reply.headers(securityHeaders(rule));
     // request.protocol believes X-Forwarded-Proto only with TRUST_PROXY; browsers ignore HSTS over HTTP anyway.
     if (request.protocol === 'https') reply.header('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     // Signed-in pages are personal; visitors' pages may be cached (they set no cookie).

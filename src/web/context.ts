@@ -14,8 +14,6 @@ export interface ViewContext {
   path: string;
   now: number;
   assets: Assets;
-  /** The answer's Content-Security-Policy nonce, for the page's script and any inline code. */
-  cspNonce: string;
 }
 
 /** Fingerprinted static file URLs, from the build's manifest. */

@@ -50,7 +50,7 @@ export function page(ctx: ViewContext, options: PageOptions): SafeHtml {
   return documentShell(
     ctx,
     options.title,
-    html`<script nonce="${ctx.cspNonce}" src="${ctx.assets.js}" defer></script>
+    html`<script src="${ctx.assets.js}" defer></script>
 ${options.head}`,
     html`<body>
 <a class="skip" href="#main">Skip to content</a>

@@ -13,7 +13,7 @@ const PLUMBING = [
   '--drop-set-cookie',
   // A successful form post redirects to a new page each time; the 303 itself is the stable answer.
   '--ignore-redirects',
-  // Pages differ on every answer (a fresh CSP nonce in an attribute): compare their text.
+  // Pages differ between answers (a form's signed CSRF token in an attribute): compare their text.
   '--text-only',
   '--flush-session',
   '--disable-coloring',

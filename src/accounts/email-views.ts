@@ -89,7 +89,7 @@ export function emailSettingsPage(ctx: ViewContext, o: EmailSettings): SafeHtml 
   const status = !o.email
     ? html`<p>Your account has no e-mail address.</p>`
     : o.verifiedAt !== null
-      ? html`<p>Your address is <strong>${o.email}</strong>, verified ${timeTag(o.verifiedAt, ctx.now)}.</p>`
+      ? html`<p>Your address is <strong>${o.email}</strong>, verified ${timeTag(o.verifiedAt)}.</p>`
       : html`<p>Your address is <strong>${o.email}</strong>, <strong>not verified</strong> yet.</p>
 ${o.mailAvailable ? html`<form method="post" action="/settings/email/resend/">${csrfField(ctx)}<p>Follow the link we sent to verify it. Nothing came? <button type="submit" class="link">Send the link again</button></p></form>` : ''}`;
   return page(ctx, {

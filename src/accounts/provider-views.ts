@@ -47,7 +47,7 @@ export function identitiesPage(
   const label = (name: string) => o.providers.find((p) => p.name === name)?.label ?? name;
   const lastWay = !o.hasPassword && o.identities.length === 1;
   const items = o.identities.map(
-    (i) => html`<li><strong>${label(i.provider)}</strong> <span class="address">${i.email ?? 'no address given'}</span> <span class="meta">linked ${timeTag(i.created_at, ctx.now)}</span> ${
+    (i) => html`<li><strong>${label(i.provider)}</strong> <span class="address">${i.email ?? 'no address given'}</span> <span class="meta">linked ${timeTag(i.created_at)}</span> ${
       lastWay
         ? html`<em>your only way to sign in</em>`
         : html`<form method="post" action="/settings/identities/${i.id}/unlink/" class="inline">${csrfField(ctx)}<button type="submit" class="link" aria-label="Unlink ${label(i.provider)} ${i.email ?? ''}">Unlink</button></form>`

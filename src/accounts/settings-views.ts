@@ -13,7 +13,7 @@ export function settingsNav(): SafeHtml {
 export function sessionsPage(ctx: ViewContext, o: { sessions: SessionSummary[]; currentId: string; notice?: string }): SafeHtml {
   const others = o.sessions.filter((s) => s.id !== o.currentId).length;
   const rows = o.sessions.map(
-    (s) => html`<tr><td>${describeDevice(s.userAgent)}${s.id === o.currentId ? html` <strong>(this device)</strong>` : ''}</td><td>${s.ip}</td><td>${timeTag(s.createdAt, ctx.now)}</td><td>${timeTag(s.lastSeenAt, ctx.now)}</td></tr>`,
+    (s) => html`<tr><td>${describeDevice(s.userAgent)}${s.id === o.currentId ? html` <strong>(this device)</strong>` : ''}</td><td>${s.ip}</td><td>${timeTag(s.createdAt)}</td><td>${timeTag(s.lastSeenAt)}</td></tr>`,
   );
   return page(ctx, {
     title: 'Your sessions',

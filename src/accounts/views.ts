@@ -58,12 +58,12 @@ export function profilePage(
   return page(ctx, {
     title: o.user.username,
     body: html`<h1>${o.user.username}</h1>
-<dl class="profile"><dt>Karma</dt><dd>${o.user.score}</dd><dt>Joined</dt><dd>${timeTag(o.user.created_at, ctx.now)}${ctx.isNewAccount(o.user.created_at) ? html` <span class="new-account">new account</span>` : ''}</dd></dl>
+<dl class="profile"><dt>Karma</dt><dd>${o.user.score}</dd><dt>Joined</dt><dd>${timeTag(o.user.created_at)}${ctx.isNewAccount(o.user.created_at) ? html` <span class="new-account">new account</span>` : ''}</dd></dl>
 <section aria-labelledby="posts-heading"><h2 id="posts-heading">Discussions</h2>
-${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${plural(p.upvotes - p.downvotes, 'point')} · ${timeTag(p.created_at, ctx.now)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
+${o.posts.length ? html`<ul class="plain">${o.posts.map((p) => html`<li><a href="/discuss/${p.id}/">${p.title}</a> · ${plural(p.upvotes - p.downvotes, 'point')} · ${timeTag(p.created_at)}</li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 <section aria-labelledby="comments-heading"><h2 id="comments-heading">Comments</h2>
-${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/comments/${c.id}/">${c.post_title}</a> · ${plural(c.upvotes - c.downvotes, 'point')} · ${timeTag(c.created_at, ctx.now)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
+${o.comments.length ? html`<ul class="plain">${o.comments.map((c) => html`<li><p class="meta">on <a href="/comments/${c.id}/">${c.post_title}</a> · ${plural(c.upvotes - c.downvotes, 'point')} · ${timeTag(c.created_at)}</p><div class="text">${trustedHtml(c.text_html)}</div></li>`)}</ul>` : html`<p>None on this page.</p>`}
 </section>
 ${pager(base, o.page, o.hasMore, { prev: '← newer', next: 'older →' })}`,
   });

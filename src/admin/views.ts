@@ -79,7 +79,7 @@ function staffMarks(u: UserRow): string {
 
 export function usersPage(ctx: ViewContext, a: AdminPage & { search: string; group: string; pageNumber: number; users: UserRow[]; hasMore: boolean }): SafeHtml {
   const rows = a.users.map(
-    (u) => html`<tr><th scope="row"><a href="/admin/users/${u.id}/">${u.username}</a></th><td class="number">${u.score}</td><td class="nowrap">${timeTag(u.createdAt, ctx.now)}</td><td>${u.groups.join(', ')}</td><td>${staffMarks(u)}</td><td>${u.banned ? html`<strong>banned</strong>` : ''}</td></tr>`,
+    (u) => html`<tr><th scope="row"><a href="/admin/users/${u.id}/">${u.username}</a></th><td class="number">${u.score}</td><td class="nowrap">${timeTag(u.createdAt)}</td><td>${u.groups.join(', ')}</td><td>${staffMarks(u)}</td><td>${u.banned ? html`<strong>banned</strong>` : ''}</td></tr>`,
   );
   const query = new URLSearchParams([...(a.search ? [['q', a.search]] : []), ...(a.group ? [['group', a.group]] : [])]).toString();
   const base = query ? `/admin/users/?${query}` : '/admin/users/';
@@ -109,7 +109,7 @@ function banStatus(ctx: ViewContext, u: UserDetail): SafeHtml {
   const mayBan = ctx.can('user.ban', target);
   const base = `/moderation/users/${encodeURIComponent(u.username)}`;
   if (u.banned && u.bannedAt !== null) {
-    return html`<p><strong>Banned</strong> since ${timeTag(u.bannedAt, ctx.now)}${u.bannedUntil === null ? ', until unbanned' : html`, until <time datetime="${new Date(u.bannedUntil).toISOString()}">${isoDay(u.bannedUntil)}</time>`}.
+    return html`<p><strong>Banned</strong> since ${timeTag(u.bannedAt)}${u.bannedUntil === null ? ', until unbanned' : html`, until <time datetime="${new Date(u.bannedUntil).toISOString()}">${isoDay(u.bannedUntil)}</time>`}.
 Reason: ${u.banReason ?? 'none given'}.</p>
 ${mayBan ? html`<form method="post" action="${base}/unban" class="inline">${csrfField(ctx)}<button type="submit">Unban ${u.username}</button></form>` : ''}`;
   }
@@ -141,7 +141,7 @@ ${
 <dt>Profile</dt><dd><a href="/profile/${u.username}/">/profile/${u.username}/</a></dd>
 <dt>Email</dt><dd>${u.email ?? 'none'}</dd>
 <dt>Karma</dt><dd>${u.score}</dd>
-<dt>Joined</dt><dd>${timeTag(u.createdAt, ctx.now)}</dd>
+<dt>Joined</dt><dd>${timeTag(u.createdAt)}</dd>
 <dt>Account</dt><dd>${u.isActive ? 'active' : 'switched off'}${u.isSuperuser ? ', superuser (holds every permission)' : u.isStaff ? ', staff' : ''}</dd>
 <dt>Granted directly</dt><dd>${u.directPermissions.length ? u.directPermissions.join(', ') : 'nothing'}</dd>
 </dl>

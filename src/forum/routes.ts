@@ -247,7 +247,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     const quoted =
       'title' in item
         ? html`<p><strong>${item.title}</strong> by ${item.author}</p>`
-        : html`<p class="meta">${item.author} ${timeTag(item.created_at, deps.now())}</p>${trustedHtml(item.text_html)}`;
+        : html`<p class="meta">${item.author} ${timeTag(item.created_at)}</p>${trustedHtml(item.text_html)}`;
     // Back to where the reader pressed "flag", scrolled to the item (a posted `next` is the client's: checked again).
     const back =
       next !== undefined ? safeNext(next, self) : `${safeNext(refererPath(request, deps.origin(request)), self).split('#')[0]}#${itemAnchor(target, id)}`;

@@ -105,7 +105,7 @@ export function postListPage(
     const discuss = html`<a href="/discuss/${p.id}/">${p.num_comments === 0 ? 'discuss' : plural(p.num_comments, 'comment')}</a>`;
     return html`<li id="${itemAnchor('post', p.id)}"><article class="item">${arrows}
 <h2><a href="${p.url ?? `/discuss/${p.id}/`}"${p.url ? html` rel="nofollow ugc"` : ''}>${p.title}</a>${p.domain ? html` <span class="domain">(${p.domain})</span>` : ''}</h2>
-<div class="meta">${joined([p.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '', scoreTag(p), html`by ${authorLink(ctx, p.author, p.author_joined)}`, timeTag(p.created_at, ctx.now), discuss, flag])}</div>
+<div class="meta">${joined([p.pinned_at !== null ? html`<strong class="pinned">pinned</strong>` : '', scoreTag(p), html`by ${authorLink(ctx, p.author, p.author_joined)}`, timeTag(p.created_at), discuss, flag])}</div>
 </article></li>`;
   });
   return page(ctx, {
@@ -150,7 +150,7 @@ function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, p
     hidden ? html`<strong class="hidden-mark">hidden by a moderator</strong>` : '',
     authorLink(ctx, c.author, c.author_joined),
     scoreTag(c),
-    timeTag(c.created_at, ctx.now),
+    timeTag(c.created_at),
     html`<a href="${permalink}" aria-label="Permalink to ${c.author}’s comment">#</a>`,
   ]);
   return html`<div class="body">${context}<p class="meta">${meta}</p>
@@ -212,7 +212,7 @@ export function postArticle(ctx: ViewContext, view: DiscussionView): SafeHtml {
     post.locked_at !== null ? html`<strong class="pinned">locked</strong>` : '',
     deleted ? '' : scoreTag(post),
     html`by ${authorLink(ctx, post.author, post.author_joined)}`,
-    html`${timeTag(post.created_at, ctx.now)}${post.edited_at ? ' (edited)' : ''}`,
+    html`${timeTag(post.created_at)}${post.edited_at ? ' (edited)' : ''}`,
     plural(post.num_comments, 'comment'),
     flag,
     !view.readOnly && ctx.can('post.edit', post) ? html`<a href="/discuss/${post.id}/edit/">edit</a>` : '',
@@ -289,7 +289,7 @@ export function commentFormPage(
   return page(ctx, {
     title: o.heading,
     body: html`<h1>${o.heading}</h1>
-${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at, ctx.now)}</p><div class="text">${trustedHtml(o.context.text_html)}</div></blockquote>` : ''}
+${o.context ? html`<blockquote class="quoted"><p class="meta">${o.context.author} ${timeTag(o.context.created_at)}</p><div class="text">${trustedHtml(o.context.text_html)}</div></blockquote>` : ''}
 ${commentForm(ctx, o.action, { text: o.text, errors: o.errors, label: 'Your comment', submit: o.submit })}
 ${o.deleteLink ? html`<p class="danger-zone"><a href="${o.deleteLink}" class="danger">Delete this comment…</a></p>` : ''}`,
   });
@@ -334,7 +334,7 @@ export function deleteCommentPage(ctx: ViewContext, c: { id: number; post_id: nu
     what: 'comment',
     action: `/comments/${c.id}/delete/`,
     cancel: `/comments/${c.id}/`,
-    quoted: html`<p class="meta">${joined([html`<strong>${author}</strong>`, timeTag(c.created_at, ctx.now)])}</p>${trustedHtml(c.text_html)}`,
+    quoted: html`<p class="meta">${joined([html`<strong>${author}</strong>`, timeTag(c.created_at)])}</p>${trustedHtml(c.text_html)}`,
     note: 'Its words go for good; replies to it stay, under “[deleted]”.',
     moderation,
   });

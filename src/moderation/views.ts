@@ -59,7 +59,7 @@ export function queuePage(ctx: ViewContext, items: QueueItem[]): SafeHtml {
 ${item.target === 'comment' ? html`<blockquote class="quoted"><div class="text">${trustedHtml(item.textHtml)}</div></blockquote>` : ''}
 <p class="meta">${joined([
       html`by ${authorLink(ctx, item.author, item.authorJoined)}`,
-      timeTag(item.createdAt, ctx.now),
+      timeTag(item.createdAt),
       state ? html`<strong>${state}</strong>` : '',
       item.target === 'comment' ? html`<a href="${itemUrl('comment', item.id)}">in its thread</a>` : '',
       html`<a href="${item.target === 'post' ? `/discuss/${item.id}/delete/` : `/comments/${item.id}/delete/`}">delete…</a>`,
@@ -109,7 +109,7 @@ export function banPage(ctx: ViewContext, o: { user: BanTarget; banned: boolean;
   const { user } = o;
   const untilError = o.errors?.until;
   const status = o.banned
-    ? html`<p class="notice"><strong>${user.username}</strong> is banned ${user.banned_until === null ? 'until the ban is lifted' : html`until ${ISO_DAY(user.banned_until)} (UTC)`}, since ${timeTag(user.banned_at!, ctx.now)}: ${user.ban_reason}</p>`
+    ? html`<p class="notice"><strong>${user.username}</strong> is banned ${user.banned_until === null ? 'until the ban is lifted' : html`until ${ISO_DAY(user.banned_until)} (UTC)`}, since ${timeTag(user.banned_at!)}: ${user.ban_reason}</p>`
     : html`<p><a href="/profile/${user.username}/">${user.username}</a> is not banned.</p>`;
   const unban = o.banned
     ? html`<h2>Lift the ban</h2>
@@ -152,7 +152,7 @@ function logTarget(ctx: ViewContext, entry: LogEntry): SafeHtml {
 /** The public log: who did what, to what, why and when. */
 export function logPage(ctx: ViewContext, o: { entries: LogEntry[]; page: number; hasMore: boolean }): SafeHtml {
   const rows = o.entries.map(
-    (e) => html`<li><p><a href="/profile/${e.moderator}/">${e.moderator}</a> ${VERBS[e.action] ?? e.action} ${logTarget(ctx, e)} <span class="meta">${timeTag(e.createdAt, ctx.now)}</span></p>
+    (e) => html`<li><p><a href="/profile/${e.moderator}/">${e.moderator}</a> ${VERBS[e.action] ?? e.action} ${logTarget(ctx, e)} <span class="meta">${timeTag(e.createdAt)}</span></p>
 <p class="reason">Reason: ${e.reason}</p></li>`,
   );
   return page(ctx, {

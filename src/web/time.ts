@@ -1,24 +1,12 @@
 import { html, type SafeHtml } from './html.js';
 
-const UNITS: [number, string][] = [
-  [365 * 24 * 3600, 'year'],
-  [30 * 24 * 3600, 'month'],
-  [7 * 24 * 3600, 'week'],
-  [24 * 3600, 'day'],
-  [3600, 'hour'],
-  [60, 'minute'],
-];
-
-export function timeAgo(thenMs: number, nowMs: number): string {
-  const seconds = Math.max(0, Math.floor((nowMs - thenMs) / 1000));
-  for (const [size, unit] of UNITS) {
-    const count = Math.floor(seconds / size);
-    if (count >= 1) return `${count} ${unit}${count === 1 ? '' : 's'} ago`;
-  }
-  return 'just now';
+/** "2026-11-25 12:00 UTC": the same words for every reader and every minute, so a page can be cached. */
+export function absoluteTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** "3 hours ago" inside a machine-readable <time>. */
-export function timeTag(thenMs: number, nowMs: number): SafeHtml {
-  return html`<time datetime="${new Date(thenMs).toISOString()}">${timeAgo(thenMs, nowMs)}</time>`;
+/** A moment, readable without JavaScript; the page script (client/relative-times.ts) says it as "3 hours ago". */
+export function timeTag(thenMs: number): SafeHtml {
+  // To the second: milliseconds would only add bytes to every row.
+  return html`<time datetime="${new Date(thenMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}">${absoluteTime(thenMs)}</time>`;
 }

@@ -5,6 +5,10 @@
 // reader may not use (karma privileges) is left out. The item's score is
 // the .score in the same post (article) or comment (.body).
 
+import { startRelativeTimes } from './relative-times.js';
+
+startRelativeTimes();
+
 interface VoteResult {
   score: number;
   myVote: 'up' | 'down' | null;

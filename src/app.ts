@@ -32,6 +32,7 @@ import { logRouteOutcomes } from './security/route-audit-log.js';
 import { MemoryLimitStore } from './security/memory-limit-store.js';
 import { RateLimits } from './security/rate-limits.js';
 import { RedisLimitStore } from './security/redis-limit-store.js';
+import { SignedValues } from './security/signed-values.js';
 import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
@@ -123,7 +124,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     app.get(path, { config: { session: false, access: 'open' } }, (_request, reply) => reply.sendFile(file, { immutable: false, maxAge: '1d' }));
   }
 
-  const presession = new PresessionTokens(config.secretKey);
+  const presession = new PresessionTokens(config.secretKey, config.secretKeyFallbacks);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);
   const view = (request: FastifyRequest, csrfToken?: string): ViewContext => {
     const user = request.session?.user ?? null;
@@ -138,7 +139,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       cspNonce: cspNonce(request),
     };
   };
-  const signIn = new SignInFlow(config.secretKey, now, services.sessions, services.twoStep);
+  const signIn = new SignInFlow(new SignedValues(config.secretKey, now, config.secretKeyFallbacks), services.sessions, services.twoStep);
   const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now };
 
   // A POST without a body (a fetch from our script) is an empty form, so body

@@ -245,7 +245,7 @@ describe('a rotated SECRET_KEY', () => {
   const OLD = 'test-secret-key-that-is-long-enough-000';
   const NEW = 'a-brand-new-secret-key-for-after-the-rotation';
 
-  it('still checks codes with the old key in SECRET_KEY_FALLBACKS, and seals the secret again with the new one', async () => {
+  it('still checks codes (and the sign-in under way) with the old key in SECRET_KEY_FALLBACKS, and seals the secret again with the new one', async () => {
     const browser = await member(t().app);
     const { secret } = await enrolTotp(browser, t().clock);
     await signOut(browser);
@@ -260,11 +260,17 @@ describe('a rotated SECRET_KEY', () => {
     t().clock.advance(STEP_MS);
     expect(await withoutFallback.services.twoStep.check(id, 'totp', totpCode(secret, t().clock.now()))).toBe(false);
 
+    // A sign-in under way when the servers restart with the new key: its pending cookie and form token were signed with the old one.
+    const underWay = new BrowserSession(t().app);
+    await passwordStep(underWay, browser.username);
+
     // With the old key as a fallback: signing in works through the pages.
     const rotated = await rebuilt({ SECRET_KEY: NEW, SECRET_KEY_FALLBACKS: `another-old-key-nobody-uses-any-more,${OLD}` });
-    const visitor = new BrowserSession(rotated.app);
-    await passwordStep(visitor, browser.username);
-    expect((await secondStep(visitor, 'totp', totpCode(secret, t().clock.now()))).statusCode).toBe(303);
+    const resumed = new BrowserSession(rotated.app);
+    for (const [name, value] of underWay.cookies) resumed.cookies.set(name, value);
+    resumed.csrf = underWay.csrf;
+    expect((await secondStep(resumed, 'totp', totpCode(secret, t().clock.now()))).statusCode).toBe(303);
+    expect(await signedInAs(resumed)).toBe(browser.username);
 
     // Sealed again with the new key: once the old key is dropped, codes still check.
     t().clock.advance(STEP_MS);

@@ -32,6 +32,7 @@ import { logRouteOutcomes } from './security/route-audit-log.js';
 import { MemoryLimitStore } from './security/memory-limit-store.js';
 import { RateLimits } from './security/rate-limits.js';
 import { RedisLimitStore } from './security/redis-limit-store.js';
+import { SignedValues } from './security/signed-values.js';
 import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
@@ -40,6 +41,7 @@ import { sendHtml } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
+import { totpRoutes } from './accounts/two-step/totp-routes.js';
 import { buildServices } from './services.js';
 
 /** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
@@ -122,7 +124,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     app.get(path, { config: { session: false, access: 'open' } }, (_request, reply) => reply.sendFile(file, { immutable: false, maxAge: '1d' }));
   }
 
-  const presession = new PresessionTokens(config.secretKey);
+  const presession = new PresessionTokens(config.secretKey, config.secretKeyFallbacks);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);
   const view = (request: FastifyRequest, csrfToken?: string): ViewContext => {
     const user = request.session?.user ?? null;
@@ -136,7 +138,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       assets,
     };
   };
-  const signIn = new SignInFlow(config.secretKey, now, services.sessions, services.twoStep);
+  const signIn = new SignInFlow(new SignedValues(config.secretKey, now, config.secretKeyFallbacks), services.sessions, services.twoStep);
   const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now };
 
   // A POST without a body (a fetch from our script) is an empty form, so body
@@ -185,6 +187,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(providerSignInRoutes, deps);
   await app.register(twoStepRoutes, deps);
+  await app.register(totpRoutes, deps);
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });

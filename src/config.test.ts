@@ -136,3 +136,12 @@ describe('AUTH_PROVIDERS', () => {
     expect(() => loadConfig({ ...production, BASE_URL: '' })).toThrow(/needs BASE_URL in production/);
   });
 });
+
+describe('SECRET_KEY_FALLBACKS', () => {
+  it('lists old keys in order, each at least 32 characters', () => {
+    expect(loadConfig({ ...base }).secretKeyFallbacks).toEqual([]);
+    const old = ['a'.repeat(32), 'b'.repeat(40)];
+    expect(loadConfig({ ...base, SECRET_KEY_FALLBACKS: ` ${old[0]}, ${old[1]} ,` }).secretKeyFallbacks).toEqual(old);
+    expect(() => loadConfig({ ...base, SECRET_KEY_FALLBACKS: `${old[0]},short` })).toThrow(ConfigError);
+  });
+});

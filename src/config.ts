@@ -18,8 +18,10 @@ export interface Config {
     queryTimeoutMs: number;
     sqliteBusyTimeoutMs: number;
   };
-  /** Signs the session-less CSRF token of the login/signup forms. */
+  /** Signs the session-less CSRF token of the login/signup forms, and seals secrets at rest (security/secret-box.ts). */
   secretKey: string;
+  /** SECRET_KEY_FALLBACKS: earlier keys, tried in order after secretKey, so a key can be rotated without locking anyone out. */
+  secretKeyFallbacks: string[];
   /** Public origin (scheme://host[:port]); when unset, taken from the request. */
   baseUrl: string | undefined;
   /** Believe X-Forwarded-* from the proxy in front (scheme, client address). */
@@ -183,6 +185,16 @@ function secretFrom(env: Env, dataDir: string, isProduction: boolean): string {
   return secret;
 }
 
+/** Old keys after a rotation: comma-separated, each as long as SECRET_KEY must be. */
+function secretKeyFallbacks(env: Env): string[] {
+  const keys = (env.SECRET_KEY_FALLBACKS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (keys.some((k) => k.length < 32)) throw new ConfigError('SECRET_KEY_FALLBACKS must hold keys of at least 32 characters each, separated by commas');
+  return keys;
+}
+
 function smsConfig(env: Env): SmsConfig {
   try {
     return readSmsConfig(env);
@@ -339,6 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
       sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 2_000),
     },
     secretKey: secretFrom(env, dataDir, isProduction),
+    secretKeyFallbacks: secretKeyFallbacks(env),
     baseUrl,
     trustProxy: proxies,
     forceHttps,

@@ -10,6 +10,8 @@ import { SignInProviders } from './accounts/sign-in-providers.js';
 import { SessionStore } from './accounts/sessions.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
 import { TwoStep } from './accounts/two-step/factors.js';
+import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
+import { TotpService } from './accounts/two-step/totp.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -17,6 +19,7 @@ import { CommentService } from './forum/comments.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
 import { ModerationService } from './moderation/service.js';
+import { SecretBox } from './security/secret-box.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 
@@ -42,6 +45,10 @@ export interface Services {
   email: EmailService;
   /** The second step's factors: whether a person has two-step sign-in on, and checking their codes. */
   twoStep: TwoStep;
+  /** Authenticator apps: setting one up, checking its codes. */
+  totp: TotpService;
+  /** Single-use codes for when the phone is lost. */
+  recoveryCodes: RecoveryCodes;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
@@ -58,6 +65,10 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
   const comments = new CommentService(db.kysely, db.dialect, policy, now);
+  const keys = [config.secretKey, ...config.secretKeyFallbacks];
+  // Apps list the account under this name: the forum's host when known.
+  const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
+  const recoveryCodes = new RecoveryCodes(db.kysely, now);
   return {
     policy,
     accounts,
@@ -65,13 +76,15 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     signInProviders: new SignInProviders(config.authProviders),
     sessions,
     mail,
-    email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey)),
+    email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey, config.secretKeyFallbacks)),
     posts,
     comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now),
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
-    twoStep: new TwoStep([]),
+    twoStep: new TwoStep([totp, recoveryCodes]),
+    totp,
+    recoveryCodes,
   };
 }

@@ -69,6 +69,13 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /settings/confirm': { row: MEMBERS(200) },
   'POST /settings/confirm': { body: { method: 'password', password: 'wrong-password' }, row: MEMBERS(400) },
   'GET /settings/security': { row: MEMBERS(200) },
+  'GET /settings/security/authenticator': { row: MEMBERS(200) },
+  // Not six digits: never right, whatever the time.
+  'POST /settings/security/authenticator': { body: { code: 'abcdef' }, row: MEMBERS(400) },
+  'POST /settings/security/authenticator/disable': { body: {}, row: MEMBERS(303) },
+  'GET /settings/security/recovery-codes': { row: MEMBERS(200) },
+  // Without two-step sign-in on, no codes: back to the page.
+  'POST /settings/security/recovery-codes': { body: {}, row: MEMBERS(303) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
   // The ways back in by mail are open to all; a made-up token is refused the same for everyone.
   'GET /password-reset': { row: READ },

@@ -8,6 +8,7 @@ import { startTestApp, stopTestApp, type TestApp } from './support/app.js';
 import { BrowserSession, queryCount } from './support/browser-session.js';
 import { freePort } from './support/free-port.js';
 import { ProviderClient, startTestIdp, type TestIdp } from './support/oidc-provider.js';
+import { enrolTotp, totpCode } from './support/totp.js';
 
 const CLIENT = { clientId: 'charcha', clientSecret: 'test-client-secret' };
 
@@ -368,5 +369,26 @@ describe('settings: sign-in methods', () => {
     await member.signup('csrfcase');
     expect((await member.post('/auth/test/login', { _csrf: 'forged' })).statusCode).toBe(403);
     expect(member.cookies.has('auth_flow')).toBe(false);
+  });
+});
+
+describe('a provider and two-step sign-in', () => {
+  it('asks for the authenticator app’s code after the provider, and only then signs in, on next', async () => {
+    idp.accounts.set('tina-sub', { email: 'tina@example.com', email_verified: true, preferred_username: 'tina' });
+    const first = await signInAs('tina-sub');
+    const { secret } = await enrolTotp(first.browser, t.clock);
+
+    const { browser, response } = await signInAs('tina-sub', { next: '/new' });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/login/two-step/');
+    // Lax like the flow cookie: it arrived with the provider's cross-site redirect.
+    expect(response.cookies.find((c) => c.name === 'two_step')).toMatchObject({ path: '/login/two-step/', httpOnly: true, sameSite: 'Lax' });
+    expect(await signedInAs(browser)).toBeNull();
+    await browser.get('/login/two-step/');
+    t.clock.advance(30_000);
+    const done = await browser.post('/login/two-step/', { method: 'totp', code: totpCode(secret, t.clock.now()), next: '/new' });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/new');
+    expect(await signedInAs(browser)).toBe('tina');
   });
 });

@@ -59,7 +59,7 @@ const CallbackParameter = Type.Optional(Type.String({ maxLength: 4000 }));
 export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { identities, signInProviders } = deps.services;
-  const signed = new SignedValues(deps.config.secretKey, deps.now);
+  const signed = new SignedValues(deps.config.secretKey, deps.now, deps.config.secretKeyFallbacks);
   const buttons = signInProviders.enabled();
 
   const setAuthCookie = (request: FastifyRequest, reply: FastifyReply, name: string, value: string) =>

@@ -2,7 +2,8 @@
 // stored. The HMAC (SHA-256, keyed by SECRET_KEY) covers the purpose, the
 // user, the expiry and `bound`: the account state the link must find
 // unchanged (an address, a password hash). Once the action changes that
-// state, the link is void: single-use without a table.
+// state, the link is void: single-use without a table. Links made with a key
+// now in SECRET_KEY_FALLBACKS still work until they expire.
 import { createHmac } from 'node:crypto';
 import { secretsEqual } from '../security/csrf.js';
 
@@ -15,10 +16,13 @@ export interface ParsedToken {
 }
 
 export class SignedTokens {
-  constructor(private readonly secret: string) {}
+  constructor(
+    private readonly secret: string,
+    private readonly fallbacks: readonly string[] = [],
+  ) {}
 
-  private mac(purpose: TokenPurpose, userId: number, expiresAt: number, bound: string): string {
-    return createHmac('sha256', this.secret).update(JSON.stringify([purpose, userId, expiresAt, bound])).digest('base64url');
+  private mac(purpose: TokenPurpose, userId: number, expiresAt: number, bound: string, key = this.secret): string {
+    return createHmac('sha256', key).update(JSON.stringify([purpose, userId, expiresAt, bound])).digest('base64url');
   }
 
   make(purpose: TokenPurpose, userId: number, expiresAt: number, bound: string): string {
@@ -34,7 +38,8 @@ export class SignedTokens {
 
   /** Whether the token was made for this purpose and state ('invalid' if not), and whether it is still in time. */
   check(token: ParsedToken, purpose: TokenPurpose, bound: string, now: number): 'ok' | 'expired' | 'invalid' {
-    if (!secretsEqual(token.mac, this.mac(purpose, token.userId, token.expiresAt, bound))) return 'invalid';
+    const made = (key: string) => secretsEqual(token.mac, this.mac(purpose, token.userId, token.expiresAt, bound, key));
+    if (![this.secret, ...this.fallbacks].some(made)) return 'invalid';
     return now < token.expiresAt ? 'ok' : 'expired';
   }
 }

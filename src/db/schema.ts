@@ -142,6 +142,27 @@ export interface IdentitiesTable {
   created_at: number;
 }
 
+/** An authenticator app (TOTP): one per account. */
+export interface TotpAppsTable {
+  user_id: number;
+  /** The shared secret (base32), sealed by security/secret-box.ts. */
+  secret: string;
+  created_at: number;
+  /** Null until a code from the app was typed: not yet a way in. */
+  confirmed_at: number | null;
+  /** The 30-second step of the last accepted code: that one and earlier ones are refused. */
+  last_step: number | null;
+}
+
+/** Ten single-use codes for when the phone is lost; a used one is deleted. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 (hex) of the normalised code. */
+  code_hash: string;
+  created_at: number;
+}
+
 /** The public record of every moderator's act. */
 export interface ModerationLogTable {
   id: Generated<number>;
@@ -169,6 +190,8 @@ export interface Database {
   user_permissions: UserPermissionsTable;
   moderation_log: ModerationLogTable;
   identities: IdentitiesTable;
+  totp_apps: TotpAppsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -53,19 +53,23 @@ export function submittedToken(request: FastifyRequest): string | undefined {
 
 /** Session-less tokens for the login and signup forms (login CSRF). */
 export class PresessionTokens {
-  constructor(private readonly secret: string) {}
+  /** `fallbacks`: SECRET_KEY_FALLBACKS, so forms served before a key rotation still post. */
+  constructor(
+    private readonly secret: string,
+    private readonly fallbacks: readonly string[] = [],
+  ) {}
 
   newCookieValue(): string {
     return randomBytes(24).toString('base64url');
   }
 
-  tokenFor(cookieValue: string): string {
-    return createHmac('sha256', this.secret).update(`csrf-presession:${cookieValue}`).digest('base64url');
+  tokenFor(cookieValue: string, key = this.secret): string {
+    return createHmac('sha256', key).update(`csrf-presession:${cookieValue}`).digest('base64url');
   }
 
   verify(cookieValue: string | undefined, token: string | undefined): boolean {
     if (!cookieValue || !token) return false;
-    return secretsEqual(this.tokenFor(cookieValue), token);
+    return [this.secret, ...this.fallbacks].some((key) => secretsEqual(this.tokenFor(cookieValue, key), token));
   }
 }
 

@@ -22,3 +22,18 @@ describe('SignedValues', () => {
     for (const junk of [undefined, '', 'x', 'x.y', `${signed}.z`]) expect(values.verify('flow', junk)).toBeUndefined();
   });
 });
+
+describe('SignedValues after a key rotation (SECRET_KEY_FALLBACKS)', () => {
+  const OLD = 'the-old-secret-of-thirty-two-characters';
+  const NEW = 'the-new-secret-of-thirty-two-characters';
+  const now = () => 1_000;
+
+  it('verify what an old key signed while it is a fallback, and sign with the current key only', () => {
+    const before = new SignedValues(OLD, now).sign('flow', { state: 's' }, 600_000);
+    expect(new SignedValues(NEW, now, [OLD]).verify('flow', before)).toEqual({ state: 's' });
+    expect(new SignedValues(NEW, now).verify('flow', before)).toBeUndefined();
+    const after = new SignedValues(NEW, now, [OLD]).sign('flow', { state: 's' }, 600_000);
+    expect(new SignedValues(OLD, now).verify('flow', after)).toBeUndefined();
+    expect(new SignedValues(NEW, now).verify('flow', after)).toEqual({ state: 's' });
+  });
+});

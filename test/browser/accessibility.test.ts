@@ -10,6 +10,7 @@ import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
 import { SignedValues } from '../../src/security/signed-values.js';
 import { TestClock } from '../support/app.js';
+import { totpCode } from '../support/totp.js';
 
 // Providers on the login page and in settings (never contacted: no page here leaves for them).
 const SECRET_KEY = 'accessibility-test-secret-key-0000000000';
@@ -25,8 +26,8 @@ const APP_ENV = {
 
 type Role = 'visitor' | 'member' | 'moderator' | 'admin';
 
-/** The moderation fixture, a superuser for the admin screens, a Google identity and a password reset link's path for asha. */
-type Fixture = DiscussionFixture & { resetPath: string };
+/** The moderation fixture, a superuser for the admin screens, a Google identity and a password reset link's path for asha, and tess, with an authenticator app. */
+type Fixture = DiscussionFixture & { resetPath: string; tessId: number };
 
 async function seed(services: Services, db: Db): Promise<Fixture> {
   const f = await seedModeration(services, db);
@@ -36,7 +37,11 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   await services.admin.grant(f.ben.username, 'moderator');
   // A Google identity linked to asha's account (she also has a password: it may be unlinked).
   await services.identities.link(f.asha.id, { provider: 'google', subject: '1', email: 'asha@example.com', emailVerified: true, username: null });
-  return { ...f, resetPath: services.email.passwordResetLink(f.asha, '') };
+  const tess = await services.accounts.signup({ username: 'tess', password: PASSWORD });
+  const setup = await services.totp.setup(tess.id, 'tess');
+  await services.totp.confirm(tess.id, totpCode(setup!.secret, new TestClock().now()));
+  await services.recoveryCodes.replace(tess.id);
+  return { ...f, resetPath: services.email.passwordResetLink(f.asha, ''), tessId: tess.id };
 }
 
 interface AuditedPage {
@@ -220,6 +225,53 @@ const PAGES: AuditedPage[] = [
   { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
   { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
   { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  {
+    name: 'the second step (an authenticator app, or a recovery code)',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto('/login');
+      // Past the password step, as the login form leaves the browser (signed by the app's key, on its clock).
+      const value = new SignedValues(SECRET_KEY, new TestClock().now).sign('two_step', { userId: f.tessId, next: '/' }, 600_000);
+      await page.context().addCookies([{ name: 'two_step', value, url: new URL('/login/two-step/', page.url()).href }]);
+      await visit(() => '/login/two-step/')(page, f);
+      await page.getByText('Lost your phone? Use a recovery code').click();
+    },
+  },
+  // Asha sets up an app, page by page, and turns it off at the end (the next run signs her in with a password alone).
+  { name: 'security settings', roles: ['member'], open: visit(() => '/settings/security/') },
+  { name: 'set up an authenticator app', roles: ['member'], open: visit(() => '/settings/security/authenticator/') },
+  {
+    name: 'authenticator set-up re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/authenticator/');
+      await page.getByLabel('Code from the app').fill('12345');
+      await submitWith(page, page.getByRole('button', { name: 'Turn on' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  {
+    name: 'recovery codes, shown once',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/authenticator/');
+      const secret = (await page.locator('code.secret-key').textContent())!.replace(/ /g, '');
+      await page.getByLabel('Code from the app').fill(totpCode(secret, new TestClock().now()));
+      await submitWith(page, page.getByRole('button', { name: 'Turn on' }));
+      await page.getByText('They are shown only now.').waitFor();
+    },
+  },
+  { name: 'security settings with an authenticator app', roles: ['member'], open: visit(() => '/settings/security/') },
+  { name: 'new recovery codes?', roles: ['member'], open: visit(() => '/settings/security/recovery-codes/') },
+  {
+    name: 'turn off the authenticator app',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/authenticator/');
+      await submitWith(page, page.getByRole('button', { name: 'Turn off the authenticator app' }));
+      await page.getByRole('link', { name: 'Set up an authenticator app' }).waitFor();
+    },
+  },
   { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },
   {
     name: 'choose a username (after a provider sign-in)',

@@ -4,9 +4,8 @@
 // (a new id, never the one the browser came with) begins only after the
 // second step. Passkeys are both steps at once.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../../errors.js';
 import { PRESESSION_COOKIE } from '../../security/csrf.js';
-import { SignedValues } from '../../security/signed-values.js';
+import type { SignedValues } from '../../security/signed-values.js';
 import type { SessionStore } from '../sessions.js';
 import { startFreshSession } from '../session-hooks.js';
 import type { TwoStep } from './factors.js';
@@ -23,16 +22,11 @@ export interface PendingSignIn {
 }
 
 export class SignInFlow {
-  private readonly signed: SignedValues;
-
   constructor(
-    secretKey: string,
-    now: Clock,
+    private readonly signed: SignedValues,
     private readonly sessions: SessionStore,
     private readonly twoStep: TwoStep,
-  ) {
-    this.signed = new SignedValues(secretKey, now);
-  }
+  ) {}
 
   /** The password or provider step succeeded: signed in, or on to the second step. */
   async afterFirstStep(request: FastifyRequest, reply: FastifyReply, userId: number, next: string): Promise<FastifyReply> {

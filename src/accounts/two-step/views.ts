@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../../web/html.js';
 import { page } from '../../web/layout.js';
 import { settingsNav } from '../settings-views.js';
 import type { FactorKind } from './factors.js';
+import { authenticatorSection } from './totp-views.js';
 
 /** The factors a person types a code from, with the words for the field. */
 const CODE_FIELDS: Partial<Record<FactorKind, { label: string; hint: string; numeric: boolean }>> = {
@@ -60,7 +61,7 @@ ${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.nex
   });
 }
 
-export function securityPage(ctx: ViewContext, o: { hasPassword: boolean; methods: readonly FactorKind[]; notice?: string }): SafeHtml {
+export function securityPage(ctx: ViewContext, o: { hasPassword: boolean; methods: readonly FactorKind[]; recoveryLeft: number; notice?: string }): SafeHtml {
   const twoStepOn = o.methods.length > 0;
   return page(ctx, {
     title: 'Security',
@@ -73,6 +74,7 @@ ${ctx.user?.staffPaused ? html`<p class="notice" role="status">Your staff rights
 </section>
 <section aria-labelledby="two-step-heading"><h2 id="two-step-heading">Two-step sign-in</h2>
 <p>${twoStepOn ? 'On: after your password or provider, sign-in asks for a second step.' : 'Off: set up an authenticator app or text-message codes to turn it on.'}</p>
-</section>`,
+</section>
+${authenticatorSection({ totpOn: o.methods.includes('totp'), twoStepOn, recoveryLeft: o.recoveryLeft })}`,
   });
 }

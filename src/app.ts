@@ -78,6 +78,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.server.maxConnections = config.http.maxConnections;
   installInputRules(app);
   const services = buildServices(options.db, config, now, app.log);
+  app.addHook('onClose', () => services.cache.store.close());
   // Rate limits: shared through Redis when several app processes run, else this process's own.
   const limitStore = config.redisUrl
     ? new RedisLimitStore(config.redisUrl, { onError: (err) => app.log.error({ err }, 'rate limits: Redis unavailable') })

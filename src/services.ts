@@ -10,6 +10,7 @@ import { SignInProviders } from './accounts/sign-in-providers.js';
 import { SessionStore } from './accounts/sessions.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
 import { TwoStep } from './accounts/two-step/factors.js';
+import { createCache, type AppCache } from './cache/index.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -44,6 +45,8 @@ export interface Services {
   twoStep: TwoStep;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
+  /** CACHE_URL's cache and its generations (page caching, invalidation); misses while the backend is away. The app closes it. */
+  cache: AppCache;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -73,5 +76,6 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
     twoStep: new TwoStep([]),
+    cache: createCache(config.cache, { db: db.kysely, now, log: logger }),
   };
 }

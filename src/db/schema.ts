@@ -155,6 +155,14 @@ export interface ModerationLogTable {
   created_at: number;
 }
 
+/** CACHE_URL=db:// (cache/db-cache.ts). */
+export interface CacheEntriesTable {
+  key: string;
+  value: Buffer;
+  /** Epoch ms; a row past it is absent, and culled. */
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -169,6 +177,7 @@ export interface Database {
   user_permissions: UserPermissionsTable;
   moderation_log: ModerationLogTable;
   identities: IdentitiesTable;
+  cache_entries: CacheEntriesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -20,6 +20,7 @@ import { DependencyUnavailableError, ForbiddenError, NotFoundError, ValidationEr
 import { loggerOptions, OneLinePerRequest } from './logging.js';
 import { embedRoutes } from './forum/embed.js';
 import { forumRoutes } from './forum/routes.js';
+import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
@@ -36,14 +37,11 @@ import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
-import { sendHtml } from './web/respond.js';
+import { sendHtml, UNAVAILABLE_RETRY_AFTER_S } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { buildServices } from './services.js';
-
-/** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
-export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 export interface AppOptions {
   db: Db;
@@ -183,6 +181,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 
   logRouteOutcomes(app);
   // Each feature is an encapsulated plugin: its own hooks (such as a subtree's guard) stay inside it.
+  await app.register(healthRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(providerSignInRoutes, deps);

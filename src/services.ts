@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
+import { HealthService } from './health/service.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
 import { ModerationService } from './moderation/service.js';
@@ -47,6 +48,8 @@ export interface Services {
   sms: SmsSender;
   /** CACHE_URL's cache and its generations (page caching, invalidation); misses while the backend is away. The app closes it. */
   cache: AppCache;
+  /** Readiness for the load balancer's probe: database and cache. */
+  health: HealthService;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -61,6 +64,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
   const comments = new CommentService(db.kysely, db.dialect, policy, now);
+  const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
   return {
     policy,
     accounts,
@@ -76,6 +80,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
     twoStep: new TwoStep([]),
-    cache: createCache(config.cache, { db: db.kysely, now, log: logger }),
+    cache,
+    health: new HealthService(db.kysely, cache.store),
   };
 }

@@ -84,9 +84,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const limits = new RateLimits(limitStore, now, config.rateLimitScale);
   app.addHook('onClose', () => limits.close());
 
-  // Static files are part of the way in: open even on a private forum.
+  // Static files are part of the way in: open even on a private forum. They are the same for
+  // everyone, so no session is read for them and their far-future caching stays public.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'open' };
+    if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'open', session: false };
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);

@@ -212,6 +212,17 @@ describe.skipIf(!onSqliteRun)('memory backend bound', () => {
   });
 });
 
+describe.skipIf(!onSqliteRun)('the resilient wrapper', () => {
+  it('passes a bad TTL on as the bug it is, not as an outage', async () => {
+    const log = recordingLog();
+    const { store } = createCache({ backend: 'memory', maxBytes: 1_000 }, { db: undefined!, now: Date.now, log });
+    await expect(store.set('k', bytes('v'), 0)).rejects.toThrow(RangeError);
+    await expect(store.add('k', bytes('v'), 2 ** 31)).rejects.toThrow(RangeError);
+    expect(store.available).toBe(true);
+    expect(log.warnings).toEqual([]);
+  });
+});
+
 describe('database backend culling', () => {
   let database: TestDatabase;
   let db: Db;

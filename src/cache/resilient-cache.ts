@@ -1,5 +1,5 @@
 import type { Clock } from '../errors.js';
-import type { Cache } from './cache.js';
+import { checkTtl, type Cache } from './cache.js';
 
 export interface CacheLogger {
   info(obj: object, msg?: string): void;
@@ -54,11 +54,14 @@ export class ResilientCache implements Cache {
     );
   }
 
-  set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+  // A bad TTL is our bug, not an outage: it is refused before the backend is asked.
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    checkTtl(ttlSeconds);
     return this.attempt(() => this.backend.set(key, value, ttlSeconds), undefined);
   }
 
-  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    checkTtl(ttlSeconds);
     return this.attempt(() => this.backend.add(key, value, ttlSeconds), false);
   }
 

@@ -71,7 +71,8 @@ describe('probes without the database', () => {
 });
 
 describe('probes with FORCE_HTTPS', () => {
-  const t = useTestApp({ FORCE_HTTPS: 'true' });
+  // TLS ends at the proxy, whose X-Forwarded-Proto is believed; probes come without it.
+  const t = useTestApp({ FORCE_HTTPS: 'true', TRUST_PROXY: '1' });
 
   it('answer over plain HTTP, where pages are redirected', async () => {
     expect((await t().app.inject('/')).statusCode).toBe(301);

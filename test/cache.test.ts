@@ -197,7 +197,17 @@ for (const subject of [memorySubject(), redisSubject(), memcachedSubject(), data
   });
 }
 
-describe.skipIf(!onSqliteRun)('memory backend bound', () => {
+describe.skipIf(!onSqliteRun)('memory backend', () => {
+  it('follows the app’s clock, as the database backend does', async () => {
+    const clock = new TestClock();
+    const cache = createBackend({ backend: 'memory', maxBytes: 1_000 }, { db: undefined!, now: clock.now });
+    await cache.set('page', bytes('v'), 300);
+    clock.advance(299_000);
+    expect(await cache.get('page')).toEqual(bytes('v'));
+    clock.advance(2_000);
+    expect(await cache.get('page')).toBeUndefined();
+  });
+
   it('keeps at most its size in bytes, dropping the least recently used first', async () => {
     const cache = createBackend({ backend: 'memory', maxBytes: 1_000 }, { db: undefined!, now: Date.now });
     for (let i = 0; i < 10; i++) {

@@ -35,7 +35,7 @@ export interface CacheDeps {
 export function createBackend(settings: CacheSettings, deps: Pick<CacheDeps, 'db' | 'now'>): Cache {
   switch (settings.backend) {
     case 'memory':
-      return new MemoryCache(settings.maxBytes);
+      return new MemoryCache(settings.maxBytes, deps.now);
     case 'redis':
       return new RedisCache(settings.url);
     case 'memcached':

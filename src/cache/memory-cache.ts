@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Clock } from '../errors.js';
 import { checkTtl, type Cache } from './cache.js';
 
 /**
@@ -9,8 +10,15 @@ import { checkTtl, type Cache } from './cache.js';
 export class MemoryCache implements Cache {
   private readonly entries: LRUCache<string, Buffer>;
 
-  constructor(maxBytes: number) {
-    this.entries = new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (value, key) => value.length + key.length });
+  /** `now`: the app's clock, so entries expire when a test moves time, as the db:// backend's do. */
+  constructor(maxBytes: number, now: Clock) {
+    this.entries = new LRUCache<string, Buffer>({
+      maxSize: maxBytes,
+      sizeCalculation: (value, key) => value.length + key.length,
+      perf: { now },
+      // Ask the clock on every look rather than keep its answer for a millisecond of real time.
+      ttlResolution: 0,
+    });
   }
 
   async get(key: string): Promise<Buffer | undefined> {

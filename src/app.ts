@@ -20,6 +20,7 @@ import { DependencyUnavailableError, ForbiddenError, NotFoundError, ValidationEr
 import { loggerOptions, OneLinePerRequest } from './logging.js';
 import { embedRoutes } from './forum/embed.js';
 import { forumRoutes } from './forum/routes.js';
+import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
@@ -37,15 +38,12 @@ import { installSpeedLimits } from './security/speed-limit-hook.js';
 import { PUBLIC_DIR, loadAssets } from './web/assets.js';
 import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
-import { sendHtml } from './web/respond.js';
+import { sendHtml, UNAVAILABLE_RETRY_AFTER_S } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { totpRoutes } from './accounts/two-step/totp-routes.js';
 import { buildServices } from './services.js';
-
-/** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
-export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 export interface AppOptions {
   db: Db;
@@ -80,6 +78,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.server.maxConnections = config.http.maxConnections;
   installInputRules(app);
   const services = buildServices(options.db, config, now, app.log);
+  app.addHook('onClose', () => services.cache.store.close());
   // Rate limits: shared through Redis when several app processes run, else this process's own.
   const limitStore = config.redisUrl
     ? new RedisLimitStore(config.redisUrl, { onError: (err) => app.log.error({ err }, 'rate limits: Redis unavailable') })
@@ -87,9 +86,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const limits = new RateLimits(limitStore, now, config.rateLimitScale);
   app.addHook('onClose', () => limits.close());
 
-  // Static files are part of the way in: open even on a private forum.
+  // Static files are part of the way in: open even on a private forum. They are the same for
+  // everyone, so no session is read for them and their far-future caching stays public.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'open' };
+    if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'open', session: false };
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
@@ -183,6 +183,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 
   logRouteOutcomes(app);
   // Each feature is an encapsulated plugin: its own hooks (such as a subtree's guard) stay inside it.
+  await app.register(healthRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(providerSignInRoutes, deps);

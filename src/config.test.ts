@@ -145,3 +145,21 @@ describe('SECRET_KEY_FALLBACKS', () => {
     expect(() => loadConfig({ ...base, SECRET_KEY_FALLBACKS: `${old[0]},short` })).toThrow(ConfigError);
   });
 });
+
+describe('CACHE_URL', () => {
+  it('chooses the backend: memory by default, Redis, memcached or the database', () => {
+    expect(loadConfig({ ...base }).cache).toEqual({ backend: 'memory', maxBytes: 64 * 1024 * 1024 });
+    expect(loadConfig({ ...base, CACHE_URL: 'memory://?max_mb=8' }).cache).toEqual({ backend: 'memory', maxBytes: 8 * 1024 * 1024 });
+    expect(loadConfig({ ...base, CACHE_URL: 'redis://:pw@cache:6379/2' }).cache).toEqual({ backend: 'redis', url: 'redis://:pw@cache:6379/2' });
+    expect(loadConfig({ ...base, CACHE_URL: 'memcached://a:11211,b:11211/' }).cache).toEqual({ backend: 'memcached', servers: 'a:11211,b:11211' });
+    expect(loadConfig({ ...base, CACHE_URL: 'db://' }).cache).toEqual({ backend: 'db', maxEntries: 5_000 });
+    expect(loadConfig({ ...base, CACHE_URL: 'db://?max_entries=100' }).cache).toEqual({ backend: 'db', maxEntries: 100 });
+  });
+
+  it('refuses other schemes and options without echoing the URL (it may hold a password)', () => {
+    for (const bad of ['http://user:secret@x', 'memcached://', 'memory://?max_mb=0', 'memory://?size=1', 'db://host', 'secret']) {
+      expect(() => loadConfig({ ...base, CACHE_URL: bad }), bad).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ ...base, CACHE_URL: 'http://user:secret@x' })).toThrow(/^(?!.*secret)/);
+  });
+});

@@ -46,6 +46,8 @@ export interface Config {
   dataDir: string;
   /** SMS providers, weights, retries (see docs/sms.md). */
   sms: SmsConfig;
+  /** CACHE_URL: where cached pages live (docs/operations.md, "Cache"). */
+  cache: CacheSettings;
   /** Redis shared by all app processes (rate limits); unset: each process keeps its own in memory. */
   redisUrl: string | undefined;
   /** Multiplies every rate-limit allowance; 1 in production, large for a scanner's audit run. */
@@ -69,6 +71,13 @@ export interface Config {
   /** STAFF_TWO_STEP=required: staff and moderators act as members until their session passed a second step. */
   staffNeedSecondStep: boolean;
 }
+
+/** The cache backend and its bound; a URL may hold a password, so it is never logged. */
+export type CacheSettings =
+  | { backend: 'memory'; maxBytes: number }
+  | { backend: 'redis'; url: string }
+  | { backend: 'memcached'; servers: string }
+  | { backend: 'db'; maxEntries: number };
 
 export interface MailSettings {
   /** `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465` (TLS). Unset: mail is logged in development, not offered in production. */
@@ -222,6 +231,45 @@ function redisUrl(env: Env): string | undefined {
   return url;
 }
 
+const CACHE_URL_FORMS = 'memory://[?max_mb=64], redis://host:6379, rediss://…, memcached://host:11211[,host2:11211] or db://[?max_entries=5000]';
+
+/** The one whole-number option a memory:// or db:// CACHE_URL takes in its query. */
+function cacheOption(raw: string, name: string, fallback: number): number {
+  const url = new URL(raw);
+  const unknown = [...url.searchParams.keys()].filter((key) => key !== name);
+  if (url.host !== '' || !['', '/'].includes(url.pathname) || unknown.length > 0) {
+    throw new ConfigError(`CACHE_URL ${url.protocol}// takes only ?${name}=N (forms: ${CACHE_URL_FORMS})`);
+  }
+  const given = url.searchParams.get(name);
+  if (given === null) return fallback;
+  const value = Number(given);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`CACHE_URL's ${name} must be a whole number ≥ 1, got "${given}"`);
+  return value;
+}
+
+function cacheSettings(env: Env): CacheSettings {
+  const raw = env.CACHE_URL || 'memory://';
+  // Not echoed in errors: the URL may hold a password.
+  const scheme = /^([a-z]+):\/\//.exec(raw)?.[1];
+  switch (scheme) {
+    case 'memory':
+      return { backend: 'memory', maxBytes: cacheOption(raw, 'max_mb', 64) * 1024 * 1024 };
+    case 'db':
+      return { backend: 'db', maxEntries: cacheOption(raw, 'max_entries', 5_000) };
+    case 'redis':
+    case 'rediss':
+      return { backend: 'redis', url: raw };
+    case 'memcached': {
+      // memjs's own list (not a URL's one host): [user:password@]host:port, comma-separated.
+      const servers = raw.slice('memcached://'.length).replace(/\/$/, '');
+      if (!servers) throw new ConfigError(`CACHE_URL must name the memcached server(s): ${CACHE_URL_FORMS}`);
+      return { backend: 'memcached', servers };
+    }
+    default:
+      throw new ConfigError(`CACHE_URL must be one of ${CACHE_URL_FORMS}`);
+  }
+}
+
 function httpLimits(env: Env): HttpLimits {
   const limits = {
     headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1),
@@ -365,6 +413,7 @@ export function loadConfig(env: Env = process.env): Config {
     isProduction,
     dataDir,
     sms: smsConfig(env),
+    cache: cacheSettings(env),
     redisUrl: redisUrl(env),
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     http: httpLimits(env),

@@ -12,10 +12,12 @@ import { SignedTokens } from './accounts/signed-tokens.js';
 import { TwoStep } from './accounts/two-step/factors.js';
 import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
 import { TotpService } from './accounts/two-step/totp.js';
+import { createCache, type AppCache } from './cache/index.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
+import { HealthService } from './health/service.js';
 import { PostService } from './forum/posts.js';
 import { VoteService } from './forum/votes.js';
 import { ModerationService } from './moderation/service.js';
@@ -51,6 +53,10 @@ export interface Services {
   recoveryCodes: RecoveryCodes;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
+  /** CACHE_URL's cache and its generations (page caching, invalidation); misses while the backend is away. The app closes it. */
+  cache: AppCache;
+  /** Readiness for the load balancer's probe: database and cache. */
+  health: HealthService;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -69,6 +75,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   // Apps list the account under this name: the forum's host when known.
   const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
   const recoveryCodes = new RecoveryCodes(db.kysely, now);
+  const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
   return {
     policy,
     accounts,
@@ -86,5 +93,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     twoStep: new TwoStep([totp, recoveryCodes]),
     totp,
     recoveryCodes,
+    cache,
+    health: new HealthService(db.kysely, cache.store),
   };
 }

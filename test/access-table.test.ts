@@ -33,6 +33,9 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /favicon.ico': { row: READ },
   'GET /robots.txt': { row: READ },
   'GET /static/*': { row: READ },
+  // Load balancers' probes: open to all, even on a private forum.
+  'GET /healthz': { row: READ },
+  'GET /readyz': { row: READ },
   'GET /signup': { row: [200, 303, 303, 303, 200] },
   // Signed-in people have no sign-up form token: the CSRF check refuses them.
   'POST /signup': { body: { username: 'fresh', password: PASSWORD }, row: [303, 403, 403, 403, 303] },

@@ -90,10 +90,14 @@ describe.runIf(testDbKind === 'postgres')('PostgreSQL outages', () => {
       expect(page.headers.get('retry-after')).toBe('5');
       expect(page.body).toContain('Temporarily unavailable');
       expect((await fetch(`${origin}/`)).status).toBe(503);
+      // The load balancer takes this instance out, but does not restart it.
+      expect((await fetch(`${origin}/readyz`)).status).toBe(503);
+      expect((await fetch(`${origin}/healthz`)).status).toBe(200);
     } finally {
       await cluster.start();
     }
     await recovered();
+    expect((await fetch(`${origin}/readyz`)).status).toBe(200);
     expect((await author.load(origin, `/discuss/${postId}/`)).status).toBe(200);
     expect(server.exited()).toBe(false);
   });

@@ -176,6 +176,14 @@ export interface ModerationLogTable {
   created_at: number;
 }
 
+/** CACHE_URL=db:// (cache/db-cache.ts). */
+export interface CacheEntriesTable {
+  key: string;
+  value: Buffer;
+  /** Epoch ms; a row past it is absent, and culled. */
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -192,6 +200,7 @@ export interface Database {
   identities: IdentitiesTable;
   totp_apps: TotpAppsTable;
   recovery_codes: RecoveryCodesTable;
+  cache_entries: CacheEntriesTable;
 }
 
 export type User = Selectable<UsersTable>;

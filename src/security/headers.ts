@@ -48,7 +48,8 @@ function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest,
     // Signed-in pages are personal; visitors' pages may be cached (they set no cookie).
     if (request.session) reply.header('Cache-Control', 'private, no-store');
     else if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-cache');
-    reply.header('Vary', 'Cookie');
+    // Routes that never read the session (static files, the embed view, probes) answer everyone alike.
+    if (request.routeOptions.config.session !== false) reply.header('Vary', 'Cookie');
   };
 }
 

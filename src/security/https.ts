@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: answered over plain HTTP even with FORCE_HTTPS (load balancers probe instances that way). */
+    httpsRedirect?: false;
+  }
+}
+
 /**
  * With FORCE_HTTPS, plain-HTTP requests go to the same URL over HTTPS. Behind
  * a proxy, TRUST_PROXY lets X-Forwarded-Proto say which scheme the visitor used.
@@ -8,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
  */
 export function installHttpsRedirect(app: FastifyInstance, baseUrl: string | undefined): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.protocol === 'https') return;
+    if (request.protocol === 'https' || request.routeOptions.config.httpsRedirect === false) return;
     const origin = baseUrl?.startsWith('https:') ? baseUrl : `https://${request.hostname}`;
     // 308 keeps the method and body of a form post; GETs get the classic 301.
     const status = request.method === 'GET' || request.method === 'HEAD' ? 301 : 308;

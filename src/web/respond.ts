@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SafeHtml } from './html.js';
 
+/** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 export function sendHtml(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body.value);
 }

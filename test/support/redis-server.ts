@@ -19,12 +19,16 @@ export function redisServerInstalled(): boolean {
 
 export interface RedisServer {
   url: string;
+  port: number;
+  /** The server's process, to freeze it (SIGSTOP) as a hung server. */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `port`: a given one, to start a stopped server again where its clients look for it. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'charcha-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -42,6 +46,8 @@ export async function startRedisServer(): Promise<RedisServer> {
   });
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

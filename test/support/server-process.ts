@@ -9,6 +9,8 @@ export interface ServerProcess {
   exited(): boolean;
   /** What the process printed so far. */
   output(): string;
+  /** Sends SIGTERM and resolves with the exit code once the process has ended. */
+  terminate(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     origin,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     output: () => output,
+    async terminate() {
+      const exited = once(child, 'exit') as Promise<[number | null]>;
+      child.kill('SIGTERM');
+      return (await exited)[0];
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -2,6 +2,7 @@
 // the CLI and tests use. Knows nothing of HTTP.
 import { Policy } from './access/policy.js';
 import { AdminService } from './admin/service.js';
+import { PasskeyService } from './accounts/passkeys.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { EmailService } from './accounts/email.js';
 import { IdentityService } from './accounts/identities.js';
@@ -42,6 +43,8 @@ export interface Services {
   email: EmailService;
   /** The second step's factors: whether a person has two-step sign-in on, and checking their codes. */
   twoStep: TwoStep;
+  /** Passkeys: registered per person; they sign in without a password, or pass the second step. */
+  passkeys: PasskeyService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
 }
@@ -58,6 +61,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
   const comments = new CommentService(db.kysely, db.dialect, policy, now);
+  const passkeys = new PasskeyService(db.kysely, db.dialect, now);
   return {
     policy,
     accounts,
@@ -72,6 +76,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
-    twoStep: new TwoStep([]),
+    passkeys,
+    twoStep: new TwoStep([passkeys]),
   };
 }

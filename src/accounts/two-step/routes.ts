@@ -28,7 +28,7 @@ const throttleKey = (userId: number) => `#${userId}`;
 
 export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { twoStep, accounts, sessions } = deps.services;
+  const { twoStep, accounts, sessions, passkeys } = deps.services;
 
   const providers = deps.services.signInProviders.enabled();
   const visitorView = (request: FastifyRequest, reply: FastifyReply) => deps.view(request, presessionToken(request, reply, deps.presession));
@@ -65,8 +65,8 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password'; message: string }) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId)]);
-    return confirmPage(deps.view(request), { hasPassword, methods, next, error });
+    const [hasPassword, hasPasskey, methods] = await Promise.all([accounts.hasPassword(userId), passkeys.enrolled(userId), twoStep.methodsFor(userId)]);
+    return confirmPage(deps.view(request), { hasPassword, hasPasskey, methods, next, error });
   };
 
   app.get(
@@ -111,7 +111,7 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   app.get('/settings/security', { config: { access: 'signed-in' } }, async (request, reply) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId)]);
-    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods }));
+    const [hasPassword, methods, passkeyList] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId), passkeys.list(userId)]);
+    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, passkeys: passkeyList }));
   });
 };

@@ -37,8 +37,8 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
     if (request.session) return reply.redirect('/', 303);
     const pending = deps.signIn.pending(request);
     if (!pending) return reply.redirect('/login', 303);
-    const methods = await twoStep.methodsFor(pending.userId);
-    return sendHtml(reply, secondStepPage(visitorView(request, reply), { methods, next: pending.next }));
+    const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(pending.userId), passkeys.enrolled(pending.userId)]);
+    return sendHtml(reply, secondStepPage(visitorView(request, reply), { methods, hasPasskey, next: pending.next }));
   });
 
   app.post(
@@ -53,13 +53,13 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       const { method, code } = request.body;
       const outcome = await deps.limits.login.attempt(request.ip, throttleKey(pending.userId), async () => ((await twoStep.check(pending.userId, method, code)) ? true : null));
       if (outcome.kind === 'signed-in') return deps.signIn.signIn(request, reply, pending.userId, pending.next, true);
-      const methods = await twoStep.methodsFor(pending.userId);
+      const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(pending.userId), passkeys.enrolled(pending.userId)]);
       const view = visitorView(request, reply);
       if (outcome.kind === 'locked') {
         const message = `Too many wrong codes. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
-        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { methods, next: pending.next, error: { method, message } }));
+        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { methods, hasPasskey, next: pending.next, error: { method, message } }));
       }
-      return sendHtml(reply, secondStepPage(view, { methods, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
+      return sendHtml(reply, secondStepPage(view, { methods, hasPasskey, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
     },
   );
 

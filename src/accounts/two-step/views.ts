@@ -31,13 +31,13 @@ ${field({ label: words.label, name: 'code', id: `f-code-${method}`, hint: words.
   return html`${forms}`;
 }
 
-export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
+export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; hasPasskey: boolean; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
   return page(ctx, {
     title: 'Two-step sign-in',
     body: html`<h1>Two-step sign-in</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
 <p>Your password was right. Now prove it is you with your second step.</p>
-${o.methods.includes('passkey') ? passkeyButton(ctx, { action: `${TWO_STEP_PATH}passkey`, next: o.next, label: 'Use a passkey' }) : ''}
+${o.hasPasskey ? passkeyButton(ctx, { action: `${TWO_STEP_PATH}passkey`, next: o.next, label: 'Use a passkey' }) : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next, error: o.error })}
 <p><a href="/login">Start again</a></p>`,
   });

@@ -33,6 +33,17 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   // Past validation, the handler answers: no first step was taken (test/totp.test.ts goes through one).
   'POST /login/two-step': { as: 'visitor', body: { method: 'totp', code: '123456' }, answer: 400 },
   'POST /settings/confirm': { as: 'other member', body: { method: 'password', password: PASSWORD } },
+  // Passkeys: the options, and answers a form cannot carry (a device's answer is JSON: test/passkeys.test.ts).
+  'POST /settings/security/passkeys/options': { as: 'other member', body: {} },
+  'POST /settings/security/passkeys': { as: 'other member', body: {}, answer: 400 },
+  'POST /settings/security/passkeys/:id/rename': { as: 'other member', body: { name: 'A name' }, answer: 404 },
+  'POST /settings/security/passkeys/:id/delete': { as: 'other member', body: {}, answer: 404 },
+  'POST /settings/confirm/passkey/options': { as: 'other member', body: {}, answer: 404 },
+  'POST /settings/confirm/passkey': { as: 'other member', body: {}, answer: 400 },
+  'POST /login/passkey/options': { as: 'visitor', body: {} },
+  'POST /login/passkey': { as: 'visitor', body: {}, answer: 400 },
+  'POST /login/two-step/passkey/options': { as: 'visitor', body: {}, answer: 400 },
+  'POST /login/two-step/passkey': { as: 'visitor', body: {}, answer: 400 },
   // With a reset link for another account (carla's): using it signs everyone out of that one only.
   'POST /password-reset/:token': { as: 'visitor', body: { new_password: 'a-reset-long-secret' } },
   'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org', current_password: PASSWORD } },
@@ -104,6 +115,7 @@ describe('mass assignment', () => {
         db.selectFrom('user_groups').selectAll().orderBy('user_id').orderBy('group_id').execute(),
         db.selectFrom('group_permissions').selectAll().orderBy('group_id').orderBy('permission_id').execute(),
         db.selectFrom('moderation_log').selectAll().orderBy('id').execute(),
+        db.selectFrom('passkeys').selectAll().orderBy('id').execute(),
       ]),
     );
   };

@@ -35,9 +35,9 @@ ${field({ label: 'Username', name: 'username', value: o.username, required: true
 ${field({ label: 'Password', name: 'password', type: 'password', required: true, autocomplete: 'current-password' })}
 <button type="submit">Log in</button>
 </form>
-${passkeyButton(ctx, { action: '/login/passkey', next: o.next, label: 'Sign in with a passkey' })}
 <p><a href="/password-reset/">Forgot your password?</a></p>
 <p>New here? <a href="/signup?next=${encodeURIComponent(o.next)}">Sign up</a>.</p>
+${passkeyButton(ctx, { action: '/login/passkey', next: o.next, label: 'Sign in with a passkey', intro: 'Or sign in without a password:' })}
 ${providerButtons(o.providers, o.next)}`,
   });
 }

@@ -36,6 +36,11 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   await services.admin.grant(f.ben.username, 'moderator');
   // A Google identity linked to asha's account (she also has a password: it may be unlinked).
   await services.identities.link(f.asha.id, { provider: 'google', subject: '1', email: 'asha@example.com', emailVerified: true, username: null });
+  // A passkey of asha's, as settings list it (never used to sign in here: only its row).
+  await db.kysely
+    .insertInto('passkeys')
+    .values({ user_id: f.asha.id, credential_id: 'seeded-credential', public_key: 'AA', name: 'Chrome on Linux', created_at: Date.UTC(2026, 10, 1) })
+    .execute();
   return { ...f, resetPath: services.email.passwordResetLink(f.asha, '') };
 }
 
@@ -220,6 +225,29 @@ const PAGES: AuditedPage[] = [
   { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
   { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
   { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  { name: 'security settings, a passkey listed', roles: ['member'], open: visit(() => '/settings/security/') },
+  {
+    name: 'security settings, renaming a passkey',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/');
+      await page.getByText('Rename').click();
+      await page.getByLabel('New name').waitFor();
+    },
+  },
+  { name: 'confirm it is you, with a password or a passkey', roles: ['member'], open: visit(() => '/settings/confirm/?next=/settings/security/') },
+  {
+    name: 'the second step, with a passkey',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto('/login');
+      // The browser between the steps, as the password step leaves it (signed by the app's key, on its clock).
+      const value = new SignedValues(SECRET_KEY, new TestClock().now).sign('two_step', { userId: f.asha.id, next: '/' }, 600_000);
+      await page.context().addCookies([{ name: 'two_step', value, url: new URL('/login/two-step/', page.url()).href }]);
+      await visit(() => '/login/two-step/')(page, f);
+      await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
+    },
+  },
   { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },
   {
     name: 'choose a username (after a provider sign-in)',

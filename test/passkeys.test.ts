@@ -241,3 +241,24 @@ describe('passkeys', () => {
     expect((await postJson(nobody, '/login/two-step/passkey/options', {})).statusCode).toBe(400);
   });
 });
+
+describe('passkey sign-ins, with the real rate limits', () => {
+  const t = useTestApp({ RATE_LIMIT_SCALE: '1' });
+
+  it('answers 429 with Retry-After after 30 answers from one address in 10 minutes', async () => {
+    const visitor = new BrowserSession(t().app);
+    await visitor.get('/login');
+    const send = () =>
+      t().app.inject({
+        method: 'POST',
+        url: '/login/passkey',
+        payload: JSON.stringify({ credential: new SoftAuthenticator().authenticate({ challenge: 'made-up' }) }),
+        headers: { accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': visitor.csrf, origin: 'http://localhost', cookie: `csrf_pre=${visitor.cookies.get('csrf_pre')}` },
+      });
+    for (let i = 0; i < 30; i++) expect((await send()).statusCode).toBe(400);
+    const refused = await send();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.json<{ error: string }>().error).toContain('Too many passkey sign-ins');
+  });
+});

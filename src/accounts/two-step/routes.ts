@@ -32,13 +32,17 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   const providers = deps.services.signInProviders.enabled();
   const visitorView = (request: FastifyRequest, reply: FastifyReply) => deps.view(request, presessionToken(request, reply, deps.presession));
+  /** What the second-step page offers this person: their code factors, and a passkey when they have one. */
+  const secondStepWays = async (userId: number) => {
+    const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(userId), passkeys.enrolled(userId)]);
+    return { methods, hasPasskey };
+  };
 
   app.get('/login/two-step', { config: { access: 'open' } }, async (request, reply) => {
     if (request.session) return reply.redirect('/', 303);
     const pending = deps.signIn.pending(request);
     if (!pending) return reply.redirect('/login', 303);
-    const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(pending.userId), passkeys.enrolled(pending.userId)]);
-    return sendHtml(reply, secondStepPage(visitorView(request, reply), { methods, hasPasskey, next: pending.next }));
+    return sendHtml(reply, secondStepPage(visitorView(request, reply), { ...(await secondStepWays(pending.userId)), next: pending.next }));
   });
 
   app.post(
@@ -53,13 +57,13 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       const { method, code } = request.body;
       const outcome = await deps.limits.login.attempt(request.ip, throttleKey(pending.userId), async () => ((await twoStep.check(pending.userId, method, code)) ? true : null));
       if (outcome.kind === 'signed-in') return deps.signIn.signIn(request, reply, pending.userId, pending.next, true);
-      const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(pending.userId), passkeys.enrolled(pending.userId)]);
+      const ways = await secondStepWays(pending.userId);
       const view = visitorView(request, reply);
       if (outcome.kind === 'locked') {
         const message = `Too many wrong codes. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
-        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { methods, hasPasskey, next: pending.next, error: { method, message } }));
+        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { ...ways, next: pending.next, error: { method, message } }));
       }
-      return sendHtml(reply, secondStepPage(view, { methods, hasPasskey, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
+      return sendHtml(reply, secondStepPage(view, { ...ways, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
     },
   );
 

@@ -3,15 +3,11 @@
 // without a password, passes the second step with one, or confirms it is
 // them before a sensitive change. The relying party (the site's host and
 // origin) comes from the route: this service knows nothing of HTTP.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/database.js';
@@ -40,6 +36,13 @@ const SPENT = 'That request was already used or has expired. Try again.';
  * the account's id. Not personal data, and the same for every passkey of an
  * account, so a device re-registering replaces its own credential.
  */
+/**
+ * The library loads at the first passkey ceremony, not at start: with its
+ * ASN.1 and X.509 dependencies it adds about 1.5 s to every process start
+ * (the server, each CLI command), most of which never sees a passkey.
+ */
+const webauthn = () => import('@simplewebauthn/server');
+
 const userHandle = (userId: number) => new TextEncoder().encode(String(userId));
 const transportsOf = (p: Passkey) => (p.transports ? p.transports.split(',') : undefined);
 
@@ -64,7 +67,7 @@ export class PasskeyService implements SecondFactor {
   /** What the browser needs to make a new passkey; its `challenge` must come back with the answer. */
   async registrationOptions(user: Pick<User, 'id' | 'username'>, rp: RelyingParty): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.list(user.id);
-    return generateRegistrationOptions({
+    return (await webauthn()).generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userName: user.username,
@@ -81,7 +84,7 @@ export class PasskeyService implements SecondFactor {
   /** Checks the new credential against the challenge (spent here, once) and keeps it. */
   async register(userId: number, response: RegistrationResponseJSON, challenge: string, rp: RelyingParty, name: string): Promise<Passkey> {
     await this.#spend(challenge);
-    const verification = await verifyRegistrationResponse({
+    const verification = await (await webauthn()).verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: rp.origin,
@@ -121,7 +124,7 @@ export class PasskeyService implements SecondFactor {
    */
   async authenticationOptions(rp: RelyingParty, userId?: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowCredentials = userId === undefined ? undefined : (await this.list(userId)).map((p) => ({ id: p.credential_id, transports: transportsOf(p) }));
-    return generateAuthenticationOptions({
+    return (await webauthn()).generateAuthenticationOptions({
       rpID: rp.id,
       timeout: PASSKEY_CHALLENGE_MS,
       allowCredentials,
@@ -144,7 +147,7 @@ export class PasskeyService implements SecondFactor {
     ) {
       throw new ValidationError({ passkey: UNKNOWN });
     }
-    const verification = await verifyAuthenticationResponse({
+    const verification = await (await webauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: rp.origin,

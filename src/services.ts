@@ -2,6 +2,7 @@
 // the CLI and tests use. Knows nothing of HTTP.
 import { Policy } from './access/policy.js';
 import { AdminService } from './admin/service.js';
+import { PasskeyService } from './accounts/passkeys.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { EmailService } from './accounts/email.js';
 import { IdentityService } from './accounts/identities.js';
@@ -51,6 +52,8 @@ export interface Services {
   totp: TotpService;
   /** Single-use codes for when the phone is lost. */
   recoveryCodes: RecoveryCodes;
+  /** Passkeys: registered per person; they sign in without a password, or pass the second step. */
+  passkeys: PasskeyService;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
   /** CACHE_URL's cache and its generations (page caching, invalidation); misses while the backend is away. The app closes it. */
@@ -76,6 +79,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
   const recoveryCodes = new RecoveryCodes(db.kysely, now);
   const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
+  const passkeys = new PasskeyService(db.kysely, db.dialect, now);
   return {
     policy,
     accounts,
@@ -90,9 +94,10 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
     sms: createSmsSender(config.sms, { logger, now }),
-    twoStep: new TwoStep([totp, recoveryCodes]),
+    twoStep: new TwoStep([totp, recoveryCodes, passkeys]),
     totp,
     recoveryCodes,
+    passkeys,
     cache,
     health: new HealthService(db.kysely, cache.store),
   };

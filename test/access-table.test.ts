@@ -79,6 +79,19 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /settings/security/recovery-codes': { row: MEMBERS(200) },
   // Without two-step sign-in on, no codes: back to the page.
   'POST /settings/security/recovery-codes': { body: {}, row: MEMBERS(303) },
+  // Passkeys (test/passkeys.test.ts answers them with a device): a form cannot carry a device's answer, so those are 400.
+  'POST /settings/security/passkeys/options': { body: {}, row: MEMBERS(200) },
+  'POST /settings/security/passkeys': { body: {}, row: MEMBERS(400) },
+  // Nobody's passkey has the post's id.
+  'POST /settings/security/passkeys/:id/rename': { body: { name: 'A name' }, row: MEMBERS(404) },
+  'POST /settings/security/passkeys/:id/delete': { body: {}, row: MEMBERS(404) },
+  'POST /settings/confirm/passkey/options': { body: {}, row: MEMBERS(404) },
+  'POST /settings/confirm/passkey': { body: {}, row: MEMBERS(400) },
+  // Signing in: a visitor's form (signed-in people have no sign-in token); the second step only after a first one.
+  'POST /login/passkey/options': { body: {}, row: [200, 403, 403, 403, 200] },
+  'POST /login/passkey': { body: {}, row: [400, 403, 403, 403, 400] },
+  'POST /login/two-step/passkey/options': { body: {}, row: [400, 403, 403, 403, 400] },
+  'POST /login/two-step/passkey': { body: {}, row: [400, 403, 403, 403, 400] },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
   // The ways back in by mail are open to all; a made-up token is refused the same for everyone.
   'GET /password-reset': { row: READ },

@@ -8,6 +8,7 @@ import { timeTag } from '../web/time.js';
 import type { PostListItem } from '../forum/posts.js';
 import type { User } from '../db/schema.js';
 import { providerButtons, type ProviderButton } from './provider-views.js';
+import { passkeyButton } from './two-step/passkey-views.js';
 
 export function signupPage(ctx: ViewContext, o: { values: { username?: string; email?: string }; errors?: FieldErrors; next: string }): SafeHtml {
   return page(ctx, {
@@ -36,6 +37,7 @@ ${field({ label: 'Password', name: 'password', type: 'password', required: true,
 </form>
 <p><a href="/password-reset/">Forgot your password?</a></p>
 <p>New here? <a href="/signup?next=${encodeURIComponent(o.next)}">Sign up</a>.</p>
+${passkeyButton(ctx, { action: '/login/passkey', next: o.next, label: 'Sign in with a passkey', intro: 'Or sign in without a password:' })}
 ${providerButtons(o.providers, o.next)}`,
   });
 }

@@ -7,6 +7,7 @@ import * as email from './migrations/003_email.js';
 import * as identities from './migrations/004_identities.js';
 import * as twoStep from './migrations/005_two_step.js';
 import * as totp from './migrations/006_totp.js';
+import * as passkeys from './migrations/007_passkeys.js';
 import * as cache from './migrations/010_cache.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -20,6 +21,7 @@ export const migrations: Record<string, DialectMigration> = {
   '004_identities': identities,
   '005_two_step': twoStep,
   '006_totp': totp,
+  '007_passkeys': passkeys,
   '010_cache': cache,
 };
 

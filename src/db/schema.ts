@@ -163,6 +163,30 @@ export interface RecoveryCodesTable {
   created_at: number;
 }
 
+/** A passkey (WebAuthn credential) a person registered: it signs them in without a password. */
+export interface PasskeysTable {
+  id: Generated<number>;
+  user_id: number;
+  /** base64url, as browsers report it. */
+  credential_id: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  /** The authenticator's signature counter at its last use (0 for those that keep none). */
+  counter: Generated<number>;
+  /** Comma-separated transports (internal, hybrid, usb…), hints for the browser. */
+  transports: Generated<string>;
+  /** The person's name for it, by default the browser and system it was made on. */
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** Challenges already answered: each is accepted once. */
+export interface PasskeyChallengesUsedTable {
+  challenge: string;
+  expires_at: number;
+}
+
 /** The public record of every moderator's act. */
 export interface ModerationLogTable {
   id: Generated<number>;
@@ -201,6 +225,8 @@ export interface Database {
   totp_apps: TotpAppsTable;
   recovery_codes: RecoveryCodesTable;
   cache_entries: CacheEntriesTable;
+  passkeys: PasskeysTable;
+  passkey_challenges_used: PasskeyChallengesUsedTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -208,3 +234,4 @@ export type NewUser = Insertable<UsersTable>;
 export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
 export type Identity = Selectable<IdentitiesTable>;
+export type Passkey = Selectable<PasskeysTable>;

@@ -28,11 +28,13 @@ export const RATE_LIMIT_RULES = {
   passwordReset: { limit: 10, windowMs: HOUR },
   /** "Forgot password" requests per username or e-mail address asked about (a mailbox is not flooded). */
   passwordResetAccount: { limit: 3, windowMs: HOUR },
+  /** Answers from a passkey (signing in, the second step) per client address: a person needs a few; a script replaying answers gets little. */
+  passkey: { limit: 30, windowMs: 10 * MINUTE },
   /** Address changes and re-sent verification links per member: each mails an address the member typed. */
   emailChange: { limit: 5, windowMs: HOUR },
 } as const satisfies Record<string, LimitRule>;
 
-export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate' | 'passwordReset' | 'emailChange';
+export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate' | 'passwordReset' | 'emailChange' | 'passkey';
 /** Counted by the route itself, with a key of its choosing. */
 type Counted = SpeedLimited | 'passwordResetAccount';
 type Rules = { [K in keyof typeof RATE_LIMIT_RULES]: LimitRule };

@@ -41,6 +41,11 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   const setup = await services.totp.setup(tess.id, 'tess');
   await services.totp.confirm(tess.id, totpCode(setup!.secret, new TestClock().now()));
   await services.recoveryCodes.replace(tess.id);
+  // A passkey of asha's, as settings list it (never used to sign in here: only its row).
+  await db.kysely
+    .insertInto('passkeys')
+    .values({ user_id: f.asha.id, credential_id: 'seeded-credential', public_key: 'AA', name: 'Chrome on Linux', created_at: Date.UTC(2026, 10, 1) })
+    .execute();
   return { ...f, resetPath: services.email.passwordResetLink(f.asha, ''), tessId: tess.id };
 }
 
@@ -270,6 +275,29 @@ const PAGES: AuditedPage[] = [
       await page.goto('/settings/security/authenticator/');
       await submitWith(page, page.getByRole('button', { name: 'Turn off the authenticator app' }));
       await page.getByRole('link', { name: 'Set up an authenticator app' }).waitFor();
+    },
+  },
+  { name: 'security settings, a passkey listed', roles: ['member'], open: visit(() => '/settings/security/') },
+  {
+    name: 'security settings, renaming a passkey',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/');
+      await page.getByText('Rename').click();
+      await page.getByLabel('New name').waitFor();
+    },
+  },
+  { name: 'confirm it is you, with a password or a passkey', roles: ['member'], open: visit(() => '/settings/confirm/?next=/settings/security/') },
+  {
+    name: 'the second step, with a passkey',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto('/login');
+      // The browser between the steps, as the password step leaves it (signed by the app's key, on its clock).
+      const value = new SignedValues(SECRET_KEY, new TestClock().now).sign('two_step', { userId: f.asha.id, next: '/' }, 600_000);
+      await page.context().addCookies([{ name: 'two_step', value, url: new URL('/login/two-step/', page.url()).href }]);
+      await visit(() => '/login/two-step/')(page, f);
+      await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
     },
   },
   { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },

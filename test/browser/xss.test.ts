@@ -245,7 +245,8 @@ describe.skipIf(!chromiumInstalled())('XSS payloads in Chromium, under the real 
         ['/login', { username, password: 'not-the-password' }],
       ] as const) {
         await page.goto(path);
-        await submitRaw(page, page.locator('main form'), values, alarms);
+        // The password form (the login page also has the passkey button's).
+        await submitRaw(page, page.locator(`main form[action="${path}"]`), values, alarms);
         expect(await fieldValue(page, 'username'), path).toBe(username);
       }
     });

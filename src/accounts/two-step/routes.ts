@@ -28,17 +28,21 @@ const throttleKey = (userId: number) => `#${userId}`;
 
 export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { twoStep, accounts, sessions } = deps.services;
+  const { twoStep, accounts, sessions, passkeys } = deps.services;
 
   const providers = deps.services.signInProviders.enabled();
   const visitorView = (request: FastifyRequest, reply: FastifyReply) => deps.view(request, presessionToken(request, reply, deps.presession));
+  /** What the second-step page offers this person: their code factors, and a passkey when they have one. */
+  const secondStepWays = async (userId: number) => {
+    const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(userId), passkeys.enrolled(userId)]);
+    return { methods, hasPasskey };
+  };
 
   app.get('/login/two-step', { config: { access: 'open' } }, async (request, reply) => {
     if (request.session) return reply.redirect('/', 303);
     const pending = deps.signIn.pending(request);
     if (!pending) return reply.redirect('/login', 303);
-    const methods = await twoStep.methodsFor(pending.userId);
-    return sendHtml(reply, secondStepPage(visitorView(request, reply), { methods, next: pending.next }));
+    return sendHtml(reply, secondStepPage(visitorView(request, reply), { ...(await secondStepWays(pending.userId)), next: pending.next }));
   });
 
   app.post(
@@ -53,20 +57,20 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       const { method, code } = request.body;
       const outcome = await deps.limits.login.attempt(request.ip, throttleKey(pending.userId), async () => ((await twoStep.check(pending.userId, method, code)) ? true : null));
       if (outcome.kind === 'signed-in') return deps.signIn.signIn(request, reply, pending.userId, pending.next, true);
-      const methods = await twoStep.methodsFor(pending.userId);
+      const ways = await secondStepWays(pending.userId);
       const view = visitorView(request, reply);
       if (outcome.kind === 'locked') {
         const message = `Too many wrong codes. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
-        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { methods, next: pending.next, error: { method, message } }));
+        return sendTooManyRequests(request, reply, outcome.retryAfterMs, message, () => secondStepPage(view, { ...ways, next: pending.next, error: { method, message } }));
       }
-      return sendHtml(reply, secondStepPage(view, { methods, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
+      return sendHtml(reply, secondStepPage(view, { ...ways, next: pending.next, error: { method, message: WRONG_CODE } }), 400);
     },
   );
 
   const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password'; message: string }) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId)]);
-    return confirmPage(deps.view(request), { hasPassword, methods, next, error });
+    const [hasPassword, hasPasskey, methods] = await Promise.all([accounts.hasPassword(userId), passkeys.enrolled(userId), twoStep.methodsFor(userId)]);
+    return confirmPage(deps.view(request), { hasPassword, hasPasskey, methods, next, error });
   };
 
   app.get(
@@ -111,7 +115,12 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   app.get('/settings/security', { config: { access: 'signed-in' } }, async (request, reply) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods, recoveryLeft] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId), deps.services.recoveryCodes.left(userId)]);
-    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, recoveryLeft }));
+    const [hasPassword, methods, recoveryLeft, passkeyList] = await Promise.all([
+      accounts.hasPassword(userId),
+      twoStep.methodsFor(userId),
+      deps.services.recoveryCodes.left(userId),
+      passkeys.list(userId),
+    ]);
+    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, recoveryLeft, passkeys: passkeyList }));
   });
 };

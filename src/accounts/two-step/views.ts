@@ -3,8 +3,11 @@ import { csrfField, field } from '../../web/forms.js';
 import { html, type SafeHtml } from '../../web/html.js';
 import { page } from '../../web/layout.js';
 import { settingsNav } from '../settings-views.js';
+import type { Passkey } from '../../db/schema.js';
 import type { FactorKind } from './factors.js';
 import { authenticatorSection } from './totp-views.js';
+import { passkeyButton, passkeySection } from './passkey-views.js';
+import { TWO_STEP_PATH } from './sign-in-flow.js';
 
 /** The factors a person types a code from, with the words for the field. */
 const CODE_FIELDS: Partial<Record<FactorKind, { label: string; hint: string; numeric: boolean }>> = {
@@ -29,12 +32,13 @@ ${field({ label: words.label, name: 'code', id: `f-code-${method}`, hint: words.
   return html`${forms}`;
 }
 
-export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
+export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; hasPasskey: boolean; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
   return page(ctx, {
     title: 'Two-step sign-in',
     body: html`<h1>Two-step sign-in</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
 <p>Your password was right. Now prove it is you with your second step.</p>
+${o.hasPasskey ? passkeyButton(ctx, { action: `${TWO_STEP_PATH}passkey`, next: o.next, label: 'Use a passkey' }) : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next, error: o.error })}
 <p><a href="/login">Start again</a></p>`,
   });
@@ -42,7 +46,7 @@ ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next,
 
 export function confirmPage(
   ctx: ViewContext,
-  o: { hasPassword: boolean; methods: readonly FactorKind[]; next: string; error?: { method: FactorKind | 'password'; message: string } },
+  o: { hasPassword: boolean; hasPasskey: boolean; methods: readonly FactorKind[]; next: string; error?: { method: FactorKind | 'password'; message: string } },
 ): SafeHtml {
   const codeError = o.error && o.error.method !== 'password' ? { method: o.error.method, message: o.error.message } : undefined;
   const passwordForm = o.hasPassword
@@ -57,11 +61,15 @@ ${field({ label: 'Your password', name: 'password', type: 'password', required: 
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
 <p>You are about to change how you sign in, your address, or your account. You last proved who you are more than 10 minutes ago, so please do it again.</p>
 ${passwordForm}
+${o.hasPasskey ? passkeyButton(ctx, { action: '/settings/confirm/passkey', next: o.next, label: 'Confirm with a passkey' }) : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.next, error: codeError })}`,
   });
 }
 
-export function securityPage(ctx: ViewContext, o: { hasPassword: boolean; methods: readonly FactorKind[]; recoveryLeft: number; notice?: string }): SafeHtml {
+export function securityPage(
+  ctx: ViewContext,
+  o: { hasPassword: boolean; methods: readonly FactorKind[]; recoveryLeft: number; passkeys: readonly Passkey[]; notice?: string },
+): SafeHtml {
   const twoStepOn = o.methods.length > 0;
   return page(ctx, {
     title: 'Security',
@@ -72,6 +80,7 @@ ${ctx.user?.staffPaused ? html`<p class="notice" role="status">Your staff rights
 <section aria-labelledby="password-heading"><h2 id="password-heading">Password</h2>
 <p>${o.hasPassword ? html`<a href="/settings/password/">Change your password</a>` : 'Your account has no password: you sign in with a provider or a passkey.'}</p>
 </section>
+${passkeySection(ctx, o.passkeys)}
 <section aria-labelledby="two-step-heading"><h2 id="two-step-heading">Two-step sign-in</h2>
 <p>${twoStepOn ? 'On: after your password or provider, sign-in asks for a second step.' : 'Off: set up an authenticator app or text-message codes to turn it on.'}</p>
 </section>

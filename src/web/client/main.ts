@@ -4,6 +4,9 @@
 // attribute: upvote and downvote (by their labels) and flag; a button the
 // reader may not use (karma privileges) is left out. The item's score is
 // the .score in the same post (article) or comment (.body).
+import { enablePasskeys } from './passkeys.js';
+
+enablePasskeys();
 
 import { startRelativeTimes } from './relative-times.js';
 

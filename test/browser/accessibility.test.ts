@@ -189,8 +189,8 @@ const PAGES: AuditedPage[] = [
     roles: ['member'],
     open: async (page) => {
       await page.goto('/settings/email/');
-      await page.getByLabel('New e-mail address').fill('asha@example.org');
-      await page.getByLabel('Current password').fill('not the password');
+      await page.getByLabel('New e-mail address').fill('not an address');
+      await page.locator('form[action="/settings/email/"]').evaluate((form) => form.setAttribute('novalidate', ''));
       await submitWith(page, page.getByRole('button', { name: 'Save address' }));
       await page.getByRole('alert').waitFor();
     },
@@ -220,6 +220,20 @@ const PAGES: AuditedPage[] = [
   { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
   { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
   { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  // Asha has a password and a linked Google account: both ways to confirm show.
+  { name: 'confirm it is you (password, or a linked provider)', roles: ['member'], open: visit(() => '/settings/confirm/?next=/settings/security/') },
+  { name: 'security settings', roles: ['member'], open: visit(() => '/settings/security/') },
+  { name: 'delete your account', roles: ['member'], open: visit(() => '/settings/delete-account/') },
+  {
+    name: 'delete your account re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/delete-account/');
+      await page.getByLabel(/Type your username/).fill('not my name');
+      await submitWith(page, page.getByRole('button', { name: 'Delete my account' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
   { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },
   {
     name: 'choose a username (after a provider sign-in)',

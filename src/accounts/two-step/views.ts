@@ -72,7 +72,8 @@ ${confirmWithProviders(ctx, o.providers, o.next, o.hasPassword || o.methods.leng
 /** "Confirm with …": a round trip through a provider the person has linked, which asks them to sign in there again. */
 function confirmWithProviders(ctx: ViewContext, providers: readonly ProviderButton[], next: string, hasOtherWays: boolean): SafeHtml | '' {
   if (providers.length === 0) return '';
-  return html`<p class="providers-intro">${hasOtherWays ? 'Or sign in again at a provider linked to your account:' : 'Sign in again at a provider linked to your account:'}</p>
+  // Set apart from the forms above by a rule; alone on the page, it needs none.
+  return html`${hasOtherWays ? html`<p class="providers-intro">Or sign in again at a provider linked to your account:</p>` : html`<p>Sign in again at a provider linked to your account:</p>`}
 <ul class="plain sign-in-providers">${providers.map(
     (p) => html`<li><form method="post" action="/auth/${p.name}/login">${csrfField(ctx)}<input type="hidden" name="purpose" value="confirm"><input type="hidden" name="next" value="${next}"><button type="submit" class="provider-button">Confirm with ${p.label}</button></form></li>`,
   )}</ul>`;

@@ -127,6 +127,10 @@ describe('deleting one’s account', () => {
     expect(detail.statusCode).toBe(200);
     expect(detail.body).toContain('none: the account was deleted');
     expect(detail.body).not.toMatch(/href="\/profile\/(vic|%5B|\[)/);
+    expect(detail.body).toContain('The person deleted this account');
+    expect(detail.body).not.toContain('/moderation/users/');
+    await admin.get(`/admin/users/${vic.id}/`);
+    expect((await admin.post(`/admin/users/${vic.id}/`, { groups: '1' })).statusCode).toBe(404);
   });
 
   it('keeps the last superuser, saying why, and lets one of two go', async () => {

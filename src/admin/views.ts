@@ -146,10 +146,14 @@ ${
 <dt>Account</dt><dd>${u.username === DELETED_USER ? 'deleted' : u.isActive ? 'active' : 'switched off'}${u.isSuperuser ? ', superuser (holds every permission)' : u.isStaff ? ', staff' : ''}</dd>
 <dt>Granted directly</dt><dd>${u.directPermissions.length ? u.directPermissions.join(', ') : 'nothing'}</dd>
 </dl>
-<h2>Ban</h2>
+${
+  u.username === DELETED_USER
+    ? html`<p>The person deleted this account: it has no groups, and cannot be banned or changed. Its posts, comments and votes stay.</p>`
+    : html`<h2>Ban</h2>
 ${banStatus(ctx, u)}
 <h2>Access</h2>
-${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No group.'}</p>`}`,
+${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No group.'}</p>`}`
+}`,
   );
 }
 

@@ -93,6 +93,9 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /login/two-step/passkey/options': { body: {}, row: [400, 403, 403, 403, 400] },
   'POST /login/two-step/passkey': { body: {}, row: [400, 403, 403, 403, 400] },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
+  'GET /settings/delete-account': { row: MEMBERS(200) },
+  // Someone else's name typed: nothing is deleted.
+  'POST /settings/delete-account': { body: { confirm_username: 'not-my-name' }, row: MEMBERS(400) },
   // The ways back in by mail are open to all; a made-up token is refused the same for everyone.
   'GET /password-reset': { row: READ },
   'POST /password-reset': { body: { login: 'nobody' }, row: READ },
@@ -100,7 +103,7 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /password-reset/:token': { body: { new_password: 'another-long-secret' }, row: [400, 400, 400, 400, 400] },
   'GET /verify-email/:token': { row: [400, 400, 400, 400, 400] },
   'GET /settings/email': { row: MEMBERS(200) },
-  'POST /settings/email': { body: { email: 'x@example.org', current_password: 'wrong-password' }, row: MEMBERS(400) },
+  'POST /settings/email': { body: { email: 'not-an-address' }, row: MEMBERS(400) },
   'POST /settings/email/resend': { body: {}, row: MEMBERS(303) },
   // Moderation: moderators and admins (who hold every permission); the log is public.
   'GET /moderation': { row: MODERATORS(200) },

@@ -50,7 +50,9 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /login/two-step/passkey': { as: 'visitor', body: {}, answer: 400 },
   // With a reset link for another account (carla's): using it signs everyone out of that one only.
   'POST /password-reset/:token': { as: 'visitor', body: { new_password: 'a-reset-long-secret' } },
-  'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org', current_password: PASSWORD } },
+  'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org' } },
+  // Sent very last (below): ben's account goes.
+  'POST /settings/delete-account': { as: 'other member', body: { confirm_username: 'ben' } },
   'POST /settings/email/resend': { as: 'other member', body: {} },
   'POST /admin/users/:id': { as: 'superuser', body: { groups: '1' } },
   'POST /admin/groups': { as: 'superuser', body: { grant: '1:1' } },
@@ -68,6 +70,7 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
 };
 
 const UNLINK = 'POST /settings/identities/:id/unlink';
+const DELETE_ACCOUNT = 'POST /settings/delete-account';
 
 const USERNAMES = { owner: 'asha', 'other member': 'ben', moderator: 'mina', superuser: 'root' } as const;
 
@@ -161,8 +164,9 @@ describe('mass assignment', () => {
       const { id } = await t().db.kysely.selectFrom('identities').select('id').where('user_id', '=', f.asha.id).executeTakeFirstOrThrow();
       return `/settings/identities/${id}/unlink`;
     };
-    // Deletes last: a deleted discussion takes no more comments, edits or moderation.
-    const ordered = [...writeRoutes().filter((r) => !r.endsWith('/delete')), ...writeRoutes().filter((r) => r.endsWith('/delete'))];
+    // Deletes last: a deleted discussion takes no more comments, edits or moderation; a deleted account sends nothing more.
+    const last = (r: string) => (r === DELETE_ACCOUNT ? 2 : r.endsWith('/delete') ? 1 : 0);
+    const ordered = writeRoutes().sort((a, b) => last(a) - last(b));
     for (const route of ordered) {
       const { as, body, answer } = VALID_REQUESTS[route]!;
       // Each request on a session of its own: a visitor who signed up is signed in, and a log-out or a

@@ -6,6 +6,7 @@ import { presessionToken } from '../security/csrf.js';
 import { sendTooManyRequests, waitInWords } from '../security/too-many-requests.js';
 import { currentUser } from '../web/guards.js';
 import { clearSessionCookie } from './session-hooks.js';
+import { askToConfirmIfStale } from './two-step/recent-auth.js';
 import { sendHtml } from '../web/respond.js';
 import type { RouteDeps } from '../web/route-deps.js';
 import { CsrfField, CsrfOnlyBody } from '../web/schemas.js';
@@ -19,6 +20,7 @@ import {
   resetSetPage,
 } from './email-views.js';
 
+const SETTINGS = '/settings/email/';
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 const NOTICES = {
   sent: 'A new link is on its way to your address.',
@@ -119,7 +121,7 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       config: { access: 'signed-in' },
       schema: { querystring: Type.Object({ done: Type.Optional(Type.Union([Type.Literal('sent'), Type.Literal('changed'), Type.Literal('removed')])) }, { additionalProperties: false }) },
     },
-    async (request, reply) => sendHtml(reply, await settingsPage(request, { notice: request.query.done && NOTICES[request.query.done] })),
+    async (request, reply) => askToConfirmIfStale(request, reply, deps.now, SETTINGS) ?? sendHtml(reply, await settingsPage(request, { notice: request.query.done && NOTICES[request.query.done] })),
   );
 
   app.post(
@@ -127,13 +129,15 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     {
       config: { access: 'signed-in', speedLimit: 'emailChange' },
       schema: {
-        body: Type.Object({ email: Type.String({ maxLength: 400 }), current_password: Type.String({ maxLength: 1000 }), _csrf: CsrfField }, { additionalProperties: false }),
+        body: Type.Object({ email: Type.String({ maxLength: 400 }), _csrf: CsrfField }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {
-      const { email: address, current_password: currentPassword } = request.body;
+      const ask = askToConfirmIfStale(request, reply, deps.now, SETTINGS);
+      if (ask) return ask;
+      const { email: address } = request.body;
       try {
-        await email.changeAddress(currentUser(request).id, { email: address, currentPassword }, mailLinkOrigin(deps, request));
+        await email.changeAddress(currentUser(request).id, { email: address }, mailLinkOrigin(deps, request));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         return sendHtml(reply, await settingsPage(request, { values: { email: address }, errors: error.fields }), 400);

@@ -103,7 +103,6 @@ ${formErrorSummary(o.errors)}
 <form method="post" action="/settings/email/">${csrfField(ctx)}
 <h2>Change your address</h2>
 ${field({ label: 'New e-mail address', name: 'email', type: 'email', value: o.values?.email ?? o.email ?? '', error: o.errors?.email, maxlength: 254, autocomplete: 'email', hint: o.mailAvailable ? 'We send a link to verify it. Leave empty to remove your address.' : 'Leave empty to remove your address.' })}
-${field({ label: 'Current password', name: 'current_password', type: 'password', error: o.errors?.current_password, required: true, autocomplete: 'current-password' })}
 <button type="submit">Save address</button>
 </form>`,
   });

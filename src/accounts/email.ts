@@ -103,16 +103,13 @@ If that was not you, ignore this message: the address stays unconfirmed.
   }
 
   /**
-   * Sets (or, given '', removes) the user's address, after checking their
-   * password; a new address is unverified and is sent a link.
+   * Sets (or, given '', removes) the user's address; a new address is
+   * unverified and is sent a link. The caller has had the session confirmed
+   * recently (recent-auth.ts): that, not a password, proves the person.
    */
-  async changeAddress(userId: number, input: { email: string; currentPassword: string }, origin: string): Promise<void> {
+  async changeAddress(userId: number, input: { email: string }, origin: string): Promise<void> {
     const user = await this.userById(userId);
     if (!user) throw new ValidationError({ email: 'This account no longer exists.' });
-    // An account without a password (provider sign-in only) has nothing to confirm with here.
-    if (user.password_hash === null || !(await this.passwords.verify(user.password_hash, input.currentPassword))) {
-      throw new ValidationError({ current_password: user.password_hash === null ? 'This account has no password: it signs in with a provider.' : 'That is not your current password.' });
-    }
     const email = input.email.trim() || null;
     // The same address again: only a new link, if it still needs one.
     if (email === user.email) return this.sendVerification(user, origin);
@@ -169,7 +166,8 @@ The link works once, and signs out every device signed in to your account. If yo
   async resetTarget(token: string): Promise<{ user: User } | LinkProblem> {
     const parsed = this.tokens.parse(token);
     const user = parsed && (await this.userById(parsed.userId));
-    if (!parsed || !user) return INVALID;
+    // A deleted account's link is void whatever it was bound to.
+    if (!parsed || !user || user.deleted_at !== null) return INVALID;
     const check = this.tokens.check(parsed, 'password-reset', resetBound(user), this.now());
     // A valid MAC over an older password cannot be told from a forged one: both say "used or changed".
     if (check === 'invalid') return USED_RESET;

@@ -1,6 +1,7 @@
 // "Sign in with …" and the linked identities' settings.
 //   GET  /auth/<name>/login?next=/path   leave for the provider (a plain URL any page may link)
-//   POST /auth/<name>/login              the same, to link an identity to the signed-in account
+//   POST /auth/<name>/login              the same, to link an identity to the signed-in account, or
+//                                        (purpose=confirm) to prove it is them again (/settings/confirm/)
 //   GET  /auth/<name>/callback           the provider sends the browser back here
 //   GET|POST /auth/<name>/username       a new account's name, when the proposed one is taken
 //   GET  /settings/identities/, POST /settings/identities/<id>/unlink/
@@ -22,6 +23,7 @@ import { proposeUsername } from './identities.js';
 import { chooseUsernamePage, enabledProvidersList, identitiesPage } from './provider-views.js';
 import { signInRefusal } from './service.js';
 import { ProviderSignInError, type FlowChecks, type ProviderProfile, type SignInFailure } from './sign-in-providers.js';
+import { askToConfirmIfStale, CONFIRM_PATH, type ConfirmProblem } from './two-step/recent-auth.js';
 import { loginPage } from './views.js';
 
 const FLOW_COOKIE = 'auth_flow';
@@ -36,6 +38,8 @@ interface Flow extends FlowChecks {
   next: string;
   /** Set when a signed-in person links an identity (never from a GET: it is started by a CSRF-checked form). */
   linkTo?: number;
+  /** Set when a signed-in person confirms it is them with an identity of theirs (recent-auth.ts); as linkTo, only from a form. */
+  confirmFor?: number;
 }
 
 /** A new identity whose proposed username was taken, waiting for the person to choose one. */
@@ -82,10 +86,14 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
     return sendHtml(reply, loginPage(view, { error, next, providers: buttons }), status);
   };
 
+  const backToConfirm = (reply: FastifyReply, next: string, problem: ConfirmProblem) =>
+    reply.redirect(`${CONFIRM_PATH}?next=${encodeURIComponent(next)}&problem=${problem}`, 303);
+
   const leaveForProvider = async (request: FastifyRequest, reply: FastifyReply, provider: AuthProvider, flow: Omit<Flow, keyof FlowChecks>) => {
     let start;
     try {
-      start = await signInProviders.start(provider, redirectUri(request, provider));
+      // Confirming must prove the person is there now, not that the browser is still signed in at the provider.
+      start = await signInProviders.start(provider, redirectUri(request, provider), flow.confirmFor !== undefined);
     } catch (error) {
       if (!(error instanceof ProviderSignInError)) throw error;
       request.log.warn({ err: error, provider: provider.name }, 'provider sign-in could not start');
@@ -107,12 +115,23 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
     },
   );
 
-  app.post('/auth/:provider/login', { config: { access: 'open' }, schema: { params: ProviderParams, body: CsrfOnlyBody } }, async (request, reply) => {
-    const provider = providerOr404(request, reply, request.params.provider);
-    if (!provider) return reply;
-    if (!request.session) return reply.redirect(`/login?next=${encodeURIComponent(SETTINGS)}`, 303);
-    return leaveForProvider(request, reply, provider, { provider: provider.name, next: SETTINGS, linkTo: request.session.user.id });
-  });
+  app.post(
+    '/auth/:provider/login',
+    {
+      config: { access: 'open' },
+      schema: { params: ProviderParams, body: Type.Object({ purpose: Type.Optional(Type.Literal('confirm')), next: Next, _csrf: CsrfField }, { additionalProperties: false }) },
+    },
+    async (request, reply) => {
+      const provider = providerOr404(request, reply, request.params.provider);
+      if (!provider) return reply;
+      if (!request.session) return reply.redirect(`/login?next=${encodeURIComponent(SETTINGS)}`, 303);
+      const userId = request.session.user.id;
+      if (request.body.purpose === 'confirm') return leaveForProvider(request, reply, provider, { provider: provider.name, next: safeNext(request.body.next), confirmFor: userId });
+      // Linking adds a way in: the person proves it is them first.
+      const ask = askToConfirmIfStale(request, reply, deps.now, SETTINGS);
+      return ask ?? leaveForProvider(request, reply, provider, { provider: provider.name, next: SETTINGS, linkTo: userId });
+    },
+  );
 
   app.get(
     '/auth/:provider/callback',
@@ -141,7 +160,20 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
       } catch (error) {
         if (!(error instanceof ProviderSignInError)) throw error;
         request.log.warn({ err: error, provider: provider.name }, 'provider sign-in failed');
+        // A signed-in person confirming stays signed in: back to the confirm page, which says it did not work.
+        if (flow.confirmFor !== undefined && request.session?.user.id === flow.confirmFor) return backToConfirm(reply, flow.next, 'provider-failed');
         return loginWithError(request, reply, FAILURES[error.reason](provider.label), error.reason === 'unavailable' ? 503 : 400, flow.next);
+      }
+
+      if (flow.confirmFor !== undefined) {
+        // Only an identity of this very account confirms it.
+        const session = request.session;
+        if (session?.user.id !== flow.confirmFor) return loginWithError(request, reply, FAILURES.expired(provider.label), 400, CONFIRM_PATH);
+        if ((await identities.userOf(profile))?.id !== flow.confirmFor) {
+          return backToConfirm(reply, flow.next, 'other-account');
+        }
+        await deps.services.sessions.confirm(session.id, false);
+        return reply.redirect(flow.next, 303);
       }
 
       if (flow.linkTo !== undefined) {
@@ -231,6 +263,8 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
       },
     },
     async (request, reply) => {
+      const ask = askToConfirmIfStale(request, reply, deps.now, SETTINGS);
+      if (ask) return ask;
       const { done, problem } = request.query;
       return settingsPage(request, reply, {
         notice: done === 'linked' ? 'The account was linked: you can sign in with it now.' : done === 'unlinked' ? 'The account was unlinked.' : undefined,
@@ -243,6 +277,8 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
     '/settings/identities/:id/unlink',
     { config: { access: 'signed-in' }, schema: { params: Type.Object({ id: RowId }, { additionalProperties: false }), body: CsrfOnlyBody } },
     async (request, reply) => {
+      const ask = askToConfirmIfStale(request, reply, deps.now, SETTINGS);
+      if (ask) return ask;
       try {
         await identities.unlink(currentUser(request).id, request.params.id);
       } catch (error) {

@@ -5,7 +5,8 @@ import type { Actor } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database, User } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
-import { NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { DELETED_USER, PER_USER_TABLES, reservedUsernameKey } from './deletion.js';
 import { passwordProblem, type PasswordHasher } from './passwords.js';
 import { isBanned } from './sessions.js';
 
@@ -27,7 +28,8 @@ export interface SignupInput {
 }
 
 /** Why a user with the right password still may not sign in, or null. */
-export function signInRefusal(user: Pick<User, 'is_active' | 'banned_at' | 'banned_until' | 'ban_reason'>, now: number): string | null {
+export function signInRefusal(user: Pick<User, 'is_active' | 'banned_at' | 'banned_until' | 'ban_reason' | 'deleted_at'>, now: number): string | null {
+  if (user.deleted_at !== null) return 'This account was deleted.';
   if (!user.is_active) return 'This account is switched off.';
   if (!isBanned(user, now)) return null;
   const until = user.banned_until === null ? '' : ` until ${new Date(user.banned_until).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -62,6 +64,9 @@ export class AccountService {
   async usernameProblem(username: string): Promise<string | null> {
     if (!USERNAME_RE.test(username)) return 'Use 3 to 30 letters, digits, underscores or dashes.';
     if (await this.findByUsername(username)) return 'This username is taken.';
+    if (await this.db.selectFrom('users').select('id').where('username_key', '=', reservedUsernameKey(username)).executeTakeFirst()) {
+      return 'This username belonged to an account that was deleted: it stays unused.';
+    }
     return null;
   }
 
@@ -113,17 +118,73 @@ export class AccountService {
     return user;
   }
 
-  /** Needs the current password; the caller then signs out every other session. */
-  async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {
+  /**
+   * Changes the password, given the current one; an account without one
+   * (provider sign-in only) sets its first without it: the caller has had the
+   * session confirmed recently (recent-auth.ts). The caller then signs out
+   * every other session.
+   */
+  async changePassword(userId: number, currentPassword: string | undefined, newPassword: string): Promise<void> {
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
-    if (user.password_hash === null) throw new ValidationError({ current_password: 'This account has no password: it signs in with a provider.' });
-    if (!(await this.passwords.verify(user.password_hash, currentPassword))) {
+    if (user.password_hash !== null && !(await this.passwords.verify(user.password_hash, currentPassword ?? ''))) {
       throw new ValidationError({ current_password: 'That is not your current password.' });
     }
     const problem = passwordProblem(newPassword, user.username);
     if (problem) throw new ValidationError({ new_password: problem });
     const passwordHash = await this.passwords.hash(newPassword);
-    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+    // Only over the hash checked above: a password set meanwhile (another tab) is not overwritten unasked.
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', userId)
+      .where((eb) => (user.password_hash === null ? eb('password_hash', 'is', null) : eb('password_hash', '=', user.password_hash)))
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new ValidationError({ current_password: 'Your password was changed meanwhile. Enter the new one as your current password.' });
+  }
+
+  /**
+   * Deletes the account: its sessions, sign-in methods, groups and personal
+   * data go; the row stays, named DELETED_USER, for the posts, comments and
+   * votes that stay. The last superuser cannot go (the forum would have
+   * nobody to run it).
+   */
+  async deleteAccount(userId: number): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      // Superusers' rows locked (SQLite: the one connection): two of the last two deleting at once cannot both go.
+      const superusers = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('is_superuser', '=', 1)
+        .where('deleted_at', 'is', null)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .execute();
+      if (superusers.length === 1 && superusers[0]!.id === userId) {
+        throw new ForbiddenError('You are the only superuser: make someone else a superuser first, or the forum has nobody to run it.');
+      }
+      const user = await trx.selectFrom('users').select(['username', 'deleted_at']).where('id', '=', userId).executeTakeFirst();
+      if (!user || user.deleted_at !== null) throw new NotFoundError('No such user');
+      for (const table of PER_USER_TABLES) await trx.deleteFrom(table).where('user_id', '=', userId).execute();
+      await trx
+        .updateTable('users')
+        .set({
+          username: DELETED_USER,
+          username_key: reservedUsernameKey(user.username),
+          email: null,
+          email_verified_at: null,
+          password_hash: null,
+          is_active: 0,
+          is_staff: 0,
+          is_superuser: 0,
+          banned_at: null,
+          banned_until: null,
+          ban_reason: null,
+          deleted_at: this.now(),
+        })
+        .where('id', '=', userId)
+        .execute();
+      // The public log named them when banned or unbanned.
+      await trx.updateTable('moderation_log').set({ subject: DELETED_USER }).where('target_type', '=', 'user').where('target_id', '=', userId).execute();
+    });
   }
 
   /** Whether the account has a password (provider- or passkey-only accounts have none). */

@@ -7,7 +7,7 @@ import { describeDevice } from './devices.js';
 import type { SessionSummary } from './sessions.js';
 
 export function settingsNav(): SafeHtml {
-  return html`<nav aria-label="Settings"><a href="/settings/sessions/">Sessions</a> · <a href="/settings/security/">Security</a> · <a href="/settings/email/">E-mail</a> · <a href="/settings/identities/">Sign-in methods</a></nav>`;
+  return html`<nav aria-label="Settings"><a href="/settings/sessions/">Sessions</a> · <a href="/settings/security/">Security</a> · <a href="/settings/email/">E-mail</a> · <a href="/settings/identities/">Sign-in methods</a> · <a href="/settings/delete-account/">Delete account</a></nav>`;
 }
 
 export function sessionsPage(ctx: ViewContext, o: { sessions: SessionSummary[]; currentId: string; notice?: string }): SafeHtml {
@@ -27,16 +27,19 @@ ${others > 0 ? html`<form method="post" action="/settings/sessions/sign-out-othe
   });
 }
 
-export function passwordPage(ctx: ViewContext, o: { errors?: FieldErrors }): SafeHtml {
+/** Change the password, or, for an account without one (provider sign-in), set a first one. */
+export function passwordPage(ctx: ViewContext, o: { hasPassword: boolean; errors?: FieldErrors }): SafeHtml {
+  const title = o.hasPassword ? 'Change password' : 'Set a password';
   return page(ctx, {
-    title: 'Change password',
-    body: html`<h1>Change password</h1>
+    title,
+    body: html`<h1>${title}</h1>
 ${settingsNav()}
+${o.hasPassword ? '' : html`<p>Your account has no password: you sign in with a provider. With a password you can also log in with your username.</p>`}
 ${formErrorSummary(o.errors)}
 <form method="post" action="/settings/password/">${csrfField(ctx)}
-${field({ label: 'Current password', name: 'current_password', type: 'password', error: o.errors?.current_password, required: true, autocomplete: 'current-password' })}
+${o.hasPassword ? field({ label: 'Current password', name: 'current_password', type: 'password', error: o.errors?.current_password, required: true, autocomplete: 'current-password' }) : ''}
 ${field({ label: 'New password', name: 'new_password', type: 'password', error: o.errors?.new_password, required: true, autocomplete: 'new-password', hint: 'At least 10 characters. Every other session is signed out.' })}
-<button type="submit">Change password</button>
+<button type="submit">${title}</button>
 </form>`,
   });
 }

@@ -61,8 +61,11 @@ export class SignInProviders {
     return this.#byName.get(name);
   }
 
-  /** Where to send the browser, and the checks to keep for its return. */
-  async start(provider: AuthProvider, redirectUri: string): Promise<{ url: string; checks: FlowChecks }> {
+  /**
+   * Where to send the browser, and the checks to keep for its return;
+   * `reauthenticate` asks an OpenID provider to have the person sign in again rather than reuse their session there.
+   */
+  async start(provider: AuthProvider, redirectUri: string, reauthenticate = false): Promise<{ url: string; checks: FlowChecks }> {
     const config = await this.#configuration(provider);
     const checks: FlowChecks = { state: oidc.randomState(), verifier: oidc.randomPKCECodeVerifier() };
     if (provider.kind === 'oidc') checks.nonce = oidc.randomNonce();
@@ -74,6 +77,8 @@ export class SignInProviders {
       code_challenge_method: 'S256',
     };
     if (checks.nonce) parameters.nonce = checks.nonce;
+    // GitHub (OAuth 2) has no such parameter: its session there stands (docs/decisions.md).
+    if (reauthenticate && provider.kind === 'oidc') parameters.prompt = 'login';
     return { url: oidc.buildAuthorizationUrl(config, parameters).href, checks };
   }
 

@@ -181,7 +181,8 @@ export class AdminService {
   async updateUser(actor: Actor, id: number, change: { groupIds: number[]; isStaff?: boolean | undefined }): Promise<void> {
     if (change.isStaff !== undefined && !this.policy.can(actor, 'user.set_staff')) throw new ForbiddenError('Only a superuser may change who is staff.');
     await inTransaction(this.db, async (trx) => {
-      const found = await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+      // A deleted account takes no groups or rights: nobody can sign in to it, and it would come back in staff lists.
+      const found = await trx.selectFrom('users').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       if (!found) throw new NotFoundError('No such user');
       // No one hands out more than they hold: every group joined or left must carry only permissions the actor has.
       const current = (await trx.selectFrom('user_groups').select('group_id').where('user_id', '=', id).execute()).map((g) => g.group_id);

@@ -1,4 +1,5 @@
 import type { Permission } from '../access/permissions.js';
+import { DELETED_USER } from '../accounts/deletion.js';
 import type { ViewContext } from '../web/context.js';
 import { csrfField } from '../web/forms.js';
 import { html, type SafeHtml } from '../web/html.js';
@@ -138,17 +139,21 @@ ${
     u.username,
     html`${a.saved ? html`<p role="status" class="notice">Saved. The change applies from ${u.username}'s next request.</p>` : ''}
 <dl class="admin-facts">
-<dt>Profile</dt><dd><a href="/profile/${u.username}/">/profile/${u.username}/</a></dd>
+<dt>Profile</dt><dd>${u.username === DELETED_USER ? 'none: the account was deleted' : html`<a href="/profile/${u.username}/">/profile/${u.username}/</a>`}</dd>
 <dt>Email</dt><dd>${u.email ?? 'none'}</dd>
 <dt>Karma</dt><dd>${u.score}</dd>
 <dt>Joined</dt><dd>${timeTag(u.createdAt)}</dd>
-<dt>Account</dt><dd>${u.isActive ? 'active' : 'switched off'}${u.isSuperuser ? ', superuser (holds every permission)' : u.isStaff ? ', staff' : ''}</dd>
+<dt>Account</dt><dd>${u.username === DELETED_USER ? 'deleted' : u.isActive ? 'active' : 'switched off'}${u.isSuperuser ? ', superuser (holds every permission)' : u.isStaff ? ', staff' : ''}</dd>
 <dt>Granted directly</dt><dd>${u.directPermissions.length ? u.directPermissions.join(', ') : 'nothing'}</dd>
 </dl>
-<h2>Ban</h2>
+${
+  u.username === DELETED_USER
+    ? html`<p>The person deleted this account: it has no groups, and cannot be banned or changed. Its posts, comments and votes stay.</p>`
+    : html`<h2>Ban</h2>
 ${banStatus(ctx, u)}
 <h2>Access</h2>
-${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No group.'}</p>`}`,
+${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No group.'}</p>`}`
+}`,
   );
 }
 

@@ -25,6 +25,8 @@ export interface UsersTable {
   banned_at: number | null;
   banned_until: number | null;
   ban_reason: string | null;
+  /** When the person deleted the account: the row stays for their posts and votes, emptied (AccountService.deleteAccount). */
+  deleted_at: number | null;
 }
 
 export interface SessionsTable {

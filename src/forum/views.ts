@@ -1,4 +1,5 @@
 import type { ViewContext } from '../web/context.js';
+import { DELETED_USER } from '../accounts/deletion.js';
 import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/forms.js';
 import { html, trustedHtml, type SafeHtml } from '../web/html.js';
 import { loginLink, page } from '../web/layout.js';
@@ -85,10 +86,15 @@ function moderationLinks(ctx: ViewContext, target: VoteTarget, item: { id: numbe
   return links;
 }
 
+/** A person's name linking to their profile; a deleted account's name links nowhere. */
+export function profileLink(name: string): SafeHtml {
+  return name === DELETED_USER ? html`<span class="deleted-user">${name}</span>` : html`<a href="/profile/${name}/">${name}</a>`;
+}
+
 /** An author's name, linking to their profile, marked while their account is new. */
 export function authorLink(ctx: ViewContext, name: string, joinedAt: number): SafeHtml {
-  const mark = ctx.isNewAccount(joinedAt) ? html` <span class="new-account" title="A new account">new</span>` : '';
-  return html`<a href="/profile/${name}/">${name}</a>${mark}`;
+  const mark = name !== DELETED_USER && ctx.isNewAccount(joinedAt) ? html` <span class="new-account" title="A new account">new</span>` : '';
+  return html`${profileLink(name)}${mark}`;
 }
 
 /** A meta line's items, each in a span, so the "·" after it (style.css) wraps with it; empty ones left out. */

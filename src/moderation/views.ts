@@ -5,7 +5,8 @@ import { page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
 import { plural } from '../web/plural.js';
 import { timeTag } from '../web/time.js';
-import { authorLink, joined, reasonField } from '../forum/views.js';
+import { DELETED_USER } from '../accounts/deletion.js';
+import { authorLink, joined, profileLink, reasonField } from '../forum/views.js';
 import type { VoteTarget } from '../forum/votes.js';
 import { REASON_MAX, type ItemActionName, type LogEntry, type LoggedAction, type QueueItem } from './service.js';
 
@@ -63,7 +64,7 @@ ${item.target === 'comment' ? html`<blockquote class="quoted"><div class="text">
       state ? html`<strong>${state}</strong>` : '',
       item.target === 'comment' ? html`<a href="${itemUrl('comment', item.id)}">in its thread</a>` : '',
       html`<a href="${item.target === 'post' ? `/discuss/${item.id}/delete/` : `/comments/${item.id}/delete/`}">delete…</a>`,
-      html`<a href="/moderation/users/${item.author}/ban/">ban ${item.author}…</a>`,
+      item.author === DELETED_USER ? '' : html`<a href="/moderation/users/${item.author}/ban/">ban ${item.author}…</a>`,
     ])}</p>
 <form method="post" action="${base}/dismiss/" class="moderate">${csrfField(ctx)}<input type="hidden" name="next" value="/moderation/">
 <label for="r-${key}">Reason</label> <input id="r-${key}" name="reason" type="text" required maxlength="${REASON_MAX}">
@@ -140,7 +141,7 @@ ${untilError ? html`<p class="error" id="f-until-error">${untilError}</p>` : ''}
  * removed: the words of hidden and deleted items are named to moderators only.
  */
 function logTarget(ctx: ViewContext, entry: LogEntry): SafeHtml {
-  if (entry.targetType === 'user') return html`<a href="/profile/${entry.subject}/">${entry.subject}</a>`;
+  if (entry.targetType === 'user') return profileLink(entry.subject);
   const url = itemUrl(entry.targetType, entry.targetId);
   const removed = entry.action === 'hide' || entry.action === 'delete';
   if (removed && !ctx.can(entry.targetType === 'post' ? 'post.hide' : 'comment.hide')) {
@@ -152,7 +153,7 @@ function logTarget(ctx: ViewContext, entry: LogEntry): SafeHtml {
 /** The public log: who did what, to what, why and when. */
 export function logPage(ctx: ViewContext, o: { entries: LogEntry[]; page: number; hasMore: boolean }): SafeHtml {
   const rows = o.entries.map(
-    (e) => html`<li><p><a href="/profile/${e.moderator}/">${e.moderator}</a> ${VERBS[e.action] ?? e.action} ${logTarget(ctx, e)} <span class="meta">${timeTag(e.createdAt)}</span></p>
+    (e) => html`<li><p>${profileLink(e.moderator)} ${VERBS[e.action] ?? e.action} ${logTarget(ctx, e)} <span class="meta">${timeTag(e.createdAt)}</span></p>
 <p class="reason">Reason: ${e.reason}</p></li>`,
   );
   return page(ctx, {

@@ -199,8 +199,8 @@ const PAGES: AuditedPage[] = [
     roles: ['member'],
     open: async (page) => {
       await page.goto('/settings/email/');
-      await page.getByLabel('New e-mail address').fill('asha@example.org');
-      await page.getByLabel('Current password').fill('not the password');
+      await page.getByLabel('New e-mail address').fill('not an address');
+      await page.locator('form[action="/settings/email/"]').evaluate((form) => form.setAttribute('novalidate', ''));
       await submitWith(page, page.getByRole('button', { name: 'Save address' }));
       await page.getByRole('alert').waitFor();
     },
@@ -298,6 +298,19 @@ const PAGES: AuditedPage[] = [
       await page.context().addCookies([{ name: 'two_step', value, url: new URL('/login/two-step/', page.url()).href }]);
       await visit(() => '/login/two-step/')(page, f);
       await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
+    },
+  },
+  // Asha has a password and a linked Google account: both ways to confirm show.
+  { name: 'confirm it is you (password, or a linked provider)', roles: ['member'], open: visit(() => '/settings/confirm/?next=/settings/security/') },
+  { name: 'delete your account', roles: ['member'], open: visit(() => '/settings/delete-account/') },
+  {
+    name: 'delete your account re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/delete-account/');
+      await page.getByLabel(/Type your username/).fill('not my name');
+      await submitWith(page, page.getByRole('button', { name: 'Delete my account' }));
+      await page.getByRole('alert').waitFor();
     },
   },
   { name: 'an unknown sign-in provider', roles: ['visitor'], open: visit(() => '/auth/nope/login', 404) },

@@ -8,6 +8,13 @@ import type { Clock } from '../../errors.js';
 export const CONFIRM_WINDOW_MS = 10 * 60_000;
 export const CONFIRM_PATH = '/settings/confirm/';
 
+/** Why confirming with a provider did not work, as the provider's callback sends it back to CONFIRM_PATH. */
+export const CONFIRM_PROBLEMS = {
+  'other-account': 'That account at the provider is not linked to yours here: sign in there as yourself, and try again.',
+  'provider-failed': 'The provider did not confirm who you are (cancelled, expired, or not answering). Try again, or another way.',
+} as const;
+export type ConfirmProblem = keyof typeof CONFIRM_PROBLEMS;
+
 /**
  * Undefined when the signed-in person proved who they are in the last 10
  * minutes; otherwise the redirect to confirm, coming back to `next` (a

@@ -11,6 +11,7 @@ import type { RouteDeps } from '../../web/route-deps.js';
 import { CsrfField } from '../../web/schemas.js';
 import type { FactorKind } from './factors.js';
 import { loginPage } from '../views.js';
+import { CONFIRM_PROBLEMS, type ConfirmProblem } from './recent-auth.js';
 import { confirmPage, secondStepPage, securityPage } from './views.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
@@ -28,7 +29,7 @@ const throttleKey = (userId: number) => `#${userId}`;
 
 export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { twoStep, accounts, sessions, passkeys } = deps.services;
+  const { twoStep, accounts, sessions, passkeys, identities } = deps.services;
 
   const providers = deps.services.signInProviders.enabled();
   const visitorView = (request: FastifyRequest, reply: FastifyReply) => deps.view(request, presessionToken(request, reply, deps.presession));
@@ -67,16 +68,35 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
     },
   );
 
-  const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password'; message: string }) => {
+  const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password' | 'provider'; message: string }) => {
     const userId = currentUser(request).id;
-    const [hasPassword, hasPasskey, methods] = await Promise.all([accounts.hasPassword(userId), passkeys.enrolled(userId), twoStep.methodsFor(userId)]);
-    return confirmPage(deps.view(request), { hasPassword, hasPasskey, methods, next, error });
+    const [hasPassword, hasPasskey, methods, linked] = await Promise.all([
+      accounts.hasPassword(userId),
+      passkeys.enrolled(userId),
+      twoStep.methodsFor(userId),
+      identities.listForUser(userId),
+    ]);
+    // The providers the person has an identity at, still configured here: "Confirm with …".
+    const withProvider = providers.filter((p) => linked.some((i) => i.provider === p.name));
+    return confirmPage(deps.view(request), { hasPassword, hasPasskey, methods, providers: withProvider, next, error });
   };
 
   app.get(
     '/settings/confirm',
-    { config: { access: 'signed-in' }, schema: { querystring: Type.Object({ next: Next }, { additionalProperties: false }) } },
-    async (request, reply) => sendHtml(reply, await confirmView(request, safeNext(request.query.next))),
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        querystring: Type.Object(
+          { next: Next, problem: Type.Optional(Type.Union(Object.keys(CONFIRM_PROBLEMS).map((k) => Type.Literal(k as ConfirmProblem)))) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { problem } = request.query;
+      const error = problem && { method: 'provider' as const, message: CONFIRM_PROBLEMS[problem] };
+      return sendHtml(reply, await confirmView(request, safeNext(request.query.next), error));
+    },
   );
 
   app.post(

@@ -2,6 +2,7 @@ import type { ViewContext } from '../../web/context.js';
 import { csrfField, field } from '../../web/forms.js';
 import { html, type SafeHtml } from '../../web/html.js';
 import { page } from '../../web/layout.js';
+import type { ProviderButton } from '../provider-views.js';
 import { settingsNav } from '../settings-views.js';
 import type { Passkey } from '../../db/schema.js';
 import type { FactorKind } from './factors.js';
@@ -46,9 +47,17 @@ ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next,
 
 export function confirmPage(
   ctx: ViewContext,
-  o: { hasPassword: boolean; hasPasskey: boolean; methods: readonly FactorKind[]; next: string; error?: { method: FactorKind | 'password'; message: string } },
+  o: {
+    hasPassword: boolean;
+    hasPasskey: boolean;
+    methods: readonly FactorKind[];
+    /** Providers the person has linked: confirming goes through one of them. */
+    providers: readonly ProviderButton[];
+    next: string;
+    error?: { method: FactorKind | 'password' | 'provider'; message: string };
+  },
 ): SafeHtml {
-  const codeError = o.error && o.error.method !== 'password' ? { method: o.error.method, message: o.error.message } : undefined;
+  const codeError = o.error && o.error.method !== 'password' && o.error.method !== 'provider' ? { method: o.error.method, message: o.error.message } : undefined;
   const passwordForm = o.hasPassword
     ? html`<form method="post" action="/settings/confirm/">${csrfField(ctx)}<input type="hidden" name="method" value="password"><input type="hidden" name="next" value="${o.next}">
 ${field({ label: 'Your password', name: 'password', type: 'password', required: true, autocomplete: 'current-password', autofocus: true, error: o.error?.method === 'password' ? o.error.message : undefined })}
@@ -62,8 +71,19 @@ ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary
 <p>You are about to change how you sign in, your address, or your account. You last proved who you are more than 10 minutes ago, so please do it again.</p>
 ${passwordForm}
 ${o.hasPasskey ? passkeyButton(ctx, { action: '/settings/confirm/passkey', next: o.next, label: 'Confirm with a passkey' }) : ''}
-${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.next, error: codeError })}`,
+${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.next, error: codeError })}
+${confirmWithProviders(ctx, o.providers, o.next, o.hasPassword || o.hasPasskey || o.methods.length > 0)}`,
   });
+}
+
+/** "Confirm with …": a round trip through a provider the person has linked, which asks them to sign in there again. */
+function confirmWithProviders(ctx: ViewContext, providers: readonly ProviderButton[], next: string, hasOtherWays: boolean): SafeHtml | '' {
+  if (providers.length === 0) return '';
+  // Set apart from the forms above by a rule; alone on the page, it needs none.
+  return html`${hasOtherWays ? html`<p class="providers-intro">Or sign in again at a provider linked to your account:</p>` : html`<p>Sign in again at a provider linked to your account:</p>`}
+<ul class="plain sign-in-providers">${providers.map(
+    (p) => html`<li><form method="post" action="/auth/${p.name}/login">${csrfField(ctx)}<input type="hidden" name="purpose" value="confirm"><input type="hidden" name="next" value="${next}"><button type="submit" class="provider-button">Confirm with ${p.label}</button></form></li>`,
+  )}</ul>`;
 }
 
 export function securityPage(
@@ -78,7 +98,7 @@ ${settingsNav()}
 ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 ${ctx.user?.staffPaused ? html`<p class="notice" role="status">Your staff rights wait for two-step sign-in: set up an authenticator app or text-message codes below, then they apply.</p>` : ''}
 <section aria-labelledby="password-heading"><h2 id="password-heading">Password</h2>
-<p>${o.hasPassword ? html`<a href="/settings/password/">Change your password</a>` : 'Your account has no password: you sign in with a provider or a passkey.'}</p>
+<p>${o.hasPassword ? html`<a href="/settings/password/">Change your password</a>` : html`Your account has no password: you sign in with a provider or a passkey. <a href="/settings/password/">Set a password</a>`}</p>
 </section>
 ${passkeySection(ctx, o.passkeys)}
 <section aria-labelledby="two-step-heading"><h2 id="two-step-heading">Two-step sign-in</h2>

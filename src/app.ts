@@ -40,6 +40,7 @@ import { sendHtml } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
+import { phoneRoutes } from './accounts/two-step/phone-routes.js';
 import { buildServices } from './services.js';
 
 /** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
@@ -186,6 +187,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(settingsRoutes, { ...deps, prefix: '/settings' });
   await app.register(providerSignInRoutes, deps);
   await app.register(twoStepRoutes, deps);
+  await app.register(phoneRoutes, deps);
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });

@@ -10,6 +10,7 @@ import { SignInProviders } from './accounts/sign-in-providers.js';
 import { SessionStore } from './accounts/sessions.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
 import { TwoStep } from './accounts/two-step/factors.js';
+import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -44,6 +45,8 @@ export interface Services {
   twoStep: TwoStep;
   /** Phone verification, sign-in codes and reply alerts (later issues) send through this. */
   sms: SmsSender;
+  /** A person's verified phone and the codes texted to it (the `sms` second factor). */
+  phones: PhoneService;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -58,6 +61,10 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
   const comments = new CommentService(db.kysely, db.dialect, policy, now);
+  const sms = createSmsSender(config.sms, { logger, now });
+  // The console provider puts codes in the log: for development only.
+  const smsForCodes = config.sms.providers.length > 0 || !config.isProduction;
+  const phones = new PhoneService(db.kysely, now, sms, { available: smsForCodes, defaultCountry: config.sms.defaultCountry, secretKey: config.secretKey });
   return {
     policy,
     accounts,
@@ -71,7 +78,8 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     votes: new VoteService(db.kysely, db.dialect, policy, now),
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
-    sms: createSmsSender(config.sms, { logger, now }),
-    twoStep: new TwoStep([]),
+    sms,
+    phones,
+    twoStep: new TwoStep([phones.factor]),
   };
 }

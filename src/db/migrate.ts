@@ -6,6 +6,7 @@ import * as rolesModeration from './migrations/002_roles_moderation.js';
 import * as email from './migrations/003_email.js';
 import * as identities from './migrations/004_identities.js';
 import * as twoStep from './migrations/005_two_step.js';
+import * as phones from './migrations/008_phones.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -17,6 +18,7 @@ export const migrations: Record<string, DialectMigration> = {
   '003_email': email,
   '004_identities': identities,
   '005_two_step': twoStep,
+  '008_phones': phones,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -39,3 +39,8 @@ export function mayReceiveTexts(e164: string): boolean {
   const type = parsePhoneNumberWithError(e164).getType();
   return type === undefined || !NOT_FOR_TEXTS.has(type);
 }
+
+/** An E.164 number as people read it: `+91 98765 43210`. */
+export function formatPhoneNumber(e164: string): string {
+  return parsePhoneNumberWithError(e164).formatInternational();
+}

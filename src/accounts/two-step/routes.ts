@@ -111,7 +111,7 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   app.get('/settings/security', { config: { access: 'signed-in' } }, async (request, reply) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId)]);
-    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods }));
+    const [hasPassword, methods, phone] = await Promise.all([accounts.hasPassword(userId), twoStep.methodsFor(userId), deps.services.phones.phoneOf(userId)]);
+    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, phone: { available: deps.services.phones.available, phone } }));
   });
 };

@@ -4,6 +4,8 @@ import { html, type SafeHtml } from '../../web/html.js';
 import { page } from '../../web/layout.js';
 import { settingsNav } from '../settings-views.js';
 import type { FactorKind } from './factors.js';
+import { phoneSection, textMeACode } from './phone-views.js';
+import type { Phone } from './phones.js';
 
 /** The factors a person types a code from, with the words for the field. */
 const CODE_FIELDS: Partial<Record<FactorKind, { label: string; hint: string; numeric: boolean }>> = {
@@ -23,16 +25,18 @@ ${field({ label: words.label, name: 'code', id: `f-code-${method}`, hint: words.
 <button type="submit">Continue</button>
 </form>`;
     // The recovery code is the way out when the phone is lost: offered, not in the way.
+    if (method === 'sms') return [textMeACode(ctx, o), form];
     return method === 'recovery' ? [html`<details${error ? html` open` : ''}><summary>Lost your phone? Use a recovery code</summary>${form}</details>`] : [form];
   });
   return html`${forms}`;
 }
 
-export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
+export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; next: string; error?: { method: FactorKind; message: string }; notice?: string }): SafeHtml {
   return page(ctx, {
     title: 'Two-step sign-in',
     body: html`<h1>Two-step sign-in</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
+${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 <p>Your password was right. Now prove it is you with your second step.</p>
 ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next, error: o.error })}
 <p><a href="/login">Start again</a></p>`,
@@ -41,7 +45,7 @@ ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next,
 
 export function confirmPage(
   ctx: ViewContext,
-  o: { hasPassword: boolean; methods: readonly FactorKind[]; next: string; error?: { method: FactorKind | 'password'; message: string } },
+  o: { hasPassword: boolean; methods: readonly FactorKind[]; next: string; error?: { method: FactorKind | 'password'; message: string }; notice?: string },
 ): SafeHtml {
   const codeError = o.error && o.error.method !== 'password' ? { method: o.error.method, message: o.error.message } : undefined;
   const passwordForm = o.hasPassword
@@ -54,13 +58,14 @@ ${field({ label: 'Your password', name: 'password', type: 'password', required: 
     title: 'Confirm it is you',
     body: html`<h1>Confirm it is you</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
+${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 <p>You are about to change how you sign in, your address, or your account. You last proved who you are more than 10 minutes ago, so please do it again.</p>
 ${passwordForm}
 ${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.next, error: codeError })}`,
   });
 }
 
-export function securityPage(ctx: ViewContext, o: { hasPassword: boolean; methods: readonly FactorKind[]; notice?: string }): SafeHtml {
+export function securityPage(ctx: ViewContext, o: { hasPassword: boolean; methods: readonly FactorKind[]; notice?: string; phone: { available: boolean; phone: Phone | undefined } }): SafeHtml {
   const twoStepOn = o.methods.length > 0;
   return page(ctx, {
     title: 'Security',
@@ -73,6 +78,7 @@ ${ctx.user?.staffPaused ? html`<p class="notice" role="status">Your staff rights
 </section>
 <section aria-labelledby="two-step-heading"><h2 id="two-step-heading">Two-step sign-in</h2>
 <p>${twoStepOn ? 'On: after your password or provider, sign-in asks for a second step.' : 'Off: set up an authenticator app or text-message codes to turn it on.'}</p>
-</section>`,
+</section>
+${phoneSection(o.phone)}`,
   });
 }

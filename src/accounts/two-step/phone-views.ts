@@ -90,7 +90,7 @@ function numberForm(ctx: ViewContext, o: PhonePageOptions): SafeHtml {
   const heading = o.phone || o.pending ? 'Use a different number' : 'Add your mobile number';
   return html`<section aria-labelledby="number-heading"><h2 id="number-heading">${heading}</h2>
 <form method="post" action="${PHONE_PATH}">${csrfField(ctx)}
-${field({ label: 'Mobile number', name: 'phone', type: 'text', inputmode: 'tel', autocomplete: 'tel', maxlength: 40, required: true, value: o.typed, error: o.errors?.phone, hint: `With its country code, e.g. +44 7700 900123; a number in ${countryName(o.defaultCountry)} may be written without it. We text it a code to verify it.` })}
+${field({ label: 'Mobile number', name: 'phone', type: 'text', inputmode: 'tel', autocomplete: 'tel', maxlength: 40, required: true, value: o.typed, error: o.errors?.phone, hint: `With its country code, e.g. +91 98765 43210; a number in ${countryName(o.defaultCountry)} may be written without it. We text it a code to verify it.` })}
 <button type="submit">Text me a code</button>
 </form>
 </section>`;

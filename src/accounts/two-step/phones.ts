@@ -90,7 +90,7 @@ export class PhoneService {
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumberError)) throw error;
       throw new ValidationError({
-        phone: typed.trim() === '' ? 'Enter your mobile number.' : 'That is not a phone number we can text. Check it, or write it with its country code, e.g. +44 7700 900123.',
+        phone: typed.trim() === '' ? 'Enter your mobile number.' : 'That is not a phone number we can text. Check it, or write it with its country code, e.g. +91 98765 43210.',
       });
     }
     if (!mayReceiveTexts(number)) throw new ValidationError({ phone: 'That looks like a landline or service number. Enter a mobile number: it gets text messages.' });

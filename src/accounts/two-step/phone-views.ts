@@ -60,16 +60,16 @@ ${o.available ? numberForm(ctx, o) : ''}`,
 
 function verifiedPhone(ctx: ViewContext, phone: Phone): SafeHtml {
   const toggle = phone.signInCodes
-    ? html`<p>Sign-in codes by text are <strong>on</strong>: after your password, we can text you a code instead of asking your authenticator app.</p>
+    ? html`<p>Sign-in codes by text are <strong>on</strong>: after your password, sign-in can ask for a code texted to this phone.</p>
 <form method="post" action="${PHONE_PATH}sign-in-codes/">${csrfField(ctx)}<input type="hidden" name="on" value="false"><button type="submit">Turn sign-in codes off</button></form>`
     : html`<p>Sign-in codes by text are <strong>off</strong>.</p>
 <form method="post" action="${PHONE_PATH}sign-in-codes/">${csrfField(ctx)}<input type="hidden" name="on" value="true"><button type="submit">Turn sign-in codes on</button></form>`;
   return html`<section aria-labelledby="verified-heading"><h2 id="verified-heading">Verified phone</h2>
 <p><strong>${formatPhoneNumber(phone.number)}</strong>, verified ${timeTag(phone.verifiedAt, ctx.now)}.</p>
 ${toggle}
-<form method="post" action="${PHONE_PATH}remove/" class="confirm">${csrfField(ctx)}
+<form method="post" action="${PHONE_PATH}remove/">${csrfField(ctx)}
 <p>Removing the phone also turns sign-in codes by text off; if they were your only second step, two-step sign-in goes off too.</p>
-<button type="submit">Remove this phone</button>
+<button type="submit" class="danger">Remove this phone</button>
 </form>
 </section>`;
 }
@@ -98,7 +98,11 @@ ${field({ label: 'Mobile number', name: 'phone', type: 'text', inputmode: 'tel',
 
 /** "Text me a code": above the SMS code form of the second step or of confirming. */
 export function textMeACode(ctx: ViewContext, o: { action: string; next: string }): SafeHtml {
-  return html`<form method="post" action="${o.action}sms/">${csrfField(ctx)}<input type="hidden" name="next" value="${o.next}"><p>Get a code by text message: <button type="submit">Text me a code</button></p></form>`;
+  // Outlined (as the provider buttons): the code form's Continue stays the main button.
+  return html`<form method="post" action="${o.action}sms/" class="text-me">${csrfField(ctx)}<input type="hidden" name="next" value="${o.next}">
+<p>We text a code to your phone when you ask; a new one replaces the one before.</p>
+<button type="submit" class="provider-button">Text me a code</button>
+</form>`;
 }
 
 const timeOfDay = (ms: number) => new Date(ms).toISOString().slice(11, 16);

@@ -125,6 +125,21 @@ describe('verifying a phone (SMS_DEFAULT_COUNTRY=GB)', () => {
     expect(await t().services.twoStep.methodsFor(user!.id)).toEqual([]);
   });
 
+  it('lets no burst of guesses past 5 tries, and a right code work only once when sent twice at once', async () => {
+    const { phones, accounts } = t().services;
+    const guesser = await accounts.signup({ username: `burst${Date.now() % 1e6}`, password: 'correct-horse-battery' });
+    await phones.sendVerificationCode(guesser.id, '+447911123470');
+    const code = lastCode(watertel(), '+447911123470');
+    const guesses = await Promise.all(Array.from({ length: 12 }, () => phones.verify(guesser.id, wrongCode(code), false)));
+    expect(guesses.filter((g) => g === 'wrong')).toHaveLength(5);
+    expect(await phones.verify(guesser.id, code, false)).toBe('too-many');
+
+    await phones.sendVerificationCode(guesser.id, '+447911123470');
+    const fresh = lastCode(watertel(), '+447911123470');
+    const both = await Promise.all([phones.verify(guesser.id, fresh, true), phones.verify(guesser.id, fresh, true)]);
+    expect(both.filter((r) => r === 'right')).toHaveLength(1);
+  });
+
   it.each([
     ['+91 98765 43210', '+919876543210'], // another country, written internationally
     ['+1 (415) 555-2671', '+14155552671'],

@@ -51,7 +51,7 @@ describe('migrations', () => {
       expect(fresh.id).toBeGreaterThan(gone.id);
       // Constraints still hold: unique names, foreign keys (enforced again after the migration).
       await expect(k.insertInto('users').values({ username: 'OLD', username_key: 'old', email: null, password_hash: null, created_at: 3 }).execute()).rejects.toThrow();
-      await expect(k.insertInto('sessions').values({ id: 'x', user_id: 9999, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '' }).execute()).rejects.toThrow();
+      await expect(k.insertInto('sessions').values({ id: 'x', user_id: 9999, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '', authenticated_at: 1 }).execute()).rejects.toThrow();
       await k.deleteFrom('users').where('id', '=', fresh.id).execute();
     } finally {
       await db.close();

@@ -36,7 +36,8 @@ describe('migrations', () => {
       const k = db.kysely;
       const user = await k.insertInto('users').values({ username: 'old', username_key: 'old', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
       await sql`insert into user_groups (user_id, group_id) select ${user.id}, id from groups where name = 'member'`.execute(k);
-      await k.insertInto('sessions').values({ id: 's', user_id: user.id, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '' }).execute();
+      // The sessions table as it was before 005 (no authenticated_at): the typed builder knows only the latest.
+      await sql`insert into sessions (id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip) values ('s', ${user.id}, 't', 1, 1, '', '')`.execute(k);
       const post = await k.insertInto('posts').values({ author_id: user.id, title: 't', url: null, url_key: null, domain: null, text: '', text_html: '', created_at: 1, edited_at: null, deleted_at: null, hotness: 0, hidden_at: null, locked_at: null, pinned_at: null }).returning('id').executeTakeFirstOrThrow();
       await k.insertInto('comments').values({ post_id: post.id, author_id: user.id, parent_id: null, path: '.0001', depth: 0, text: 'c', text_html: 'c', created_at: 1, edited_at: null, deleted_at: null, hidden_at: null }).execute();
       // A deleted account's id is never handed out again.

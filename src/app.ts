@@ -44,6 +44,7 @@ import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { totpRoutes } from './accounts/two-step/totp-routes.js';
 import { passkeyRoutes } from './accounts/two-step/passkey-routes.js';
+import { phoneRoutes } from './accounts/two-step/phone-routes.js';
 import { buildServices } from './services.js';
 
 export interface AppOptions {
@@ -191,6 +192,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(twoStepRoutes, deps);
   await app.register(totpRoutes, deps);
   await app.register(passkeyRoutes, deps);
+  await app.register(phoneRoutes, deps);
   await app.register(forumRoutes, deps);
   await app.register(embedRoutes, deps);
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });

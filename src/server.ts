@@ -12,6 +12,9 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   await migrateToLatest(db);
   const app = await buildApp(config, { db });
   if (config.isProduction && !config.mail.smtpUrl) app.log.warn('SMTP_URL is not set: this forum sends no e-mail, so addresses cannot be verified and passwords cannot be reset by mail');
+  if (config.isProduction && config.sms.providers.length === 0) {
+    app.log.warn('SMS_PROVIDERS is not set: this forum sends no text messages, so phones cannot be verified and sign-in codes are not offered by text (the console provider, which logs messages, is for development only)');
+  }
   report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
   app.addHook('onClose', () => db.close());
   await app.listen({ host: config.host, port: config.port });

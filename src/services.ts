@@ -14,6 +14,7 @@ import { TwoStep } from './accounts/two-step/factors.js';
 import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
 import { TotpService } from './accounts/two-step/totp.js';
 import { createCache, type AppCache } from './cache/index.js';
+import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
@@ -60,6 +61,8 @@ export interface Services {
   cache: AppCache;
   /** Readiness for the load balancer's probe: database and cache. */
   health: HealthService;
+  /** A person's verified phone and the codes texted to it (the `sms` second factor). */
+  phones: PhoneService;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -80,6 +83,10 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const recoveryCodes = new RecoveryCodes(db.kysely, now);
   const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
   const passkeys = new PasskeyService(db.kysely, db.dialect, now);
+  const sms = createSmsSender(config.sms, { logger, now });
+  // The console provider puts codes in the log: for development only.
+  const smsForCodes = config.sms.providers.length > 0 || !config.isProduction;
+  const phones = new PhoneService(db.kysely, now, sms, { available: smsForCodes, defaultCountry: config.sms.defaultCountry, secretKey: config.secretKey });
   return {
     policy,
     accounts,
@@ -93,8 +100,9 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     votes: new VoteService(db.kysely, db.dialect, policy, now),
     admin: new AdminService(db.kysely, db.dialect, policy, now),
     moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
-    sms: createSmsSender(config.sms, { logger, now }),
-    twoStep: new TwoStep([totp, recoveryCodes, passkeys]),
+    sms,
+    phones,
+    twoStep: new TwoStep([totp, recoveryCodes, passkeys, phones.factor]),
     totp,
     recoveryCodes,
     passkeys,

@@ -92,6 +92,14 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /login/passkey': { body: {}, row: [400, 403, 403, 403, 400] },
   'POST /login/two-step/passkey/options': { body: {}, row: [400, 403, 403, 403, 400] },
   'POST /login/two-step/passkey': { body: {}, row: [400, 403, 403, 403, 400] },
+  // Text-message codes (console provider here: development). No phone yet: nothing to verify, turn on or text a sign-in code to.
+  'GET /settings/security/phone': { row: MEMBERS(200) },
+  'POST /settings/security/phone': { body: { phone: '+919876543210' }, row: MEMBERS(303) },
+  'POST /settings/security/phone/verify': { body: { code: '123456' }, row: MEMBERS(400) },
+  'POST /settings/security/phone/sign-in-codes': { body: { on: 'true' }, row: MEMBERS(303) },
+  'POST /settings/security/phone/remove': { body: {}, row: MEMBERS(303) },
+  'POST /login/two-step/sms': { body: {}, row: [400, 403, 403, 403, 400] },
+  'POST /settings/confirm/sms': { body: {}, row: MEMBERS(400) },
   'POST /settings/password': { body: { current_password: 'wrong-password', new_password: 'another-long-secret' }, row: MEMBERS(400) },
   'GET /settings/delete-account': { row: MEMBERS(200) },
   // Someone else's name typed: nothing is deleted.

@@ -48,6 +48,13 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /login/passkey': { as: 'visitor', body: {}, answer: 400 },
   'POST /login/two-step/passkey/options': { as: 'visitor', body: {}, answer: 400 },
   'POST /login/two-step/passkey': { as: 'visitor', body: {}, answer: 400 },
+  // Text-message codes (the console provider here); test/sms-codes.test.ts sends the real codes back.
+  'POST /settings/security/phone': { as: 'other member', body: { phone: '+919876543210' } },
+  'POST /settings/security/phone/verify': { as: 'other member', body: { code: '123456', sign_in_codes: 'on' }, answer: 400 },
+  'POST /settings/security/phone/sign-in-codes': { as: 'other member', body: { on: 'false' } },
+  'POST /settings/security/phone/remove': { as: 'other member', body: {} },
+  'POST /login/two-step/sms': { as: 'visitor', body: {}, answer: 400 },
+  'POST /settings/confirm/sms': { as: 'other member', body: {}, answer: 400 },
   // With a reset link for another account (carla's): using it signs everyone out of that one only.
   'POST /password-reset/:token': { as: 'visitor', body: { new_password: 'a-reset-long-secret' } },
   'POST /settings/email': { as: 'other member', body: { email: 'ben@example.org' } },

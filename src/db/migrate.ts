@@ -8,6 +8,7 @@ import * as identities from './migrations/004_identities.js';
 import * as twoStep from './migrations/005_two_step.js';
 import * as totp from './migrations/006_totp.js';
 import * as passkeys from './migrations/007_passkeys.js';
+import * as phones from './migrations/008_phones.js';
 import * as accountDeletion from './migrations/009_account_deletion.js';
 import * as cache from './migrations/010_cache.js';
 
@@ -23,6 +24,7 @@ export const migrations: Record<string, DialectMigration> = {
   '005_two_step': twoStep,
   '006_totp': totp,
   '007_passkeys': passkeys,
+  '008_phones': phones,
   '009_account_deletion': accountDeletion,
   '010_cache': cache,
 };

@@ -189,6 +189,31 @@ export interface PasskeyChallengesUsedTable {
   expires_at: number;
 }
 
+/** A person's verified phone (migration 008_phones). */
+export interface PhonesTable {
+  user_id: number;
+  /** E.164, e.g. +919876543210. */
+  number: string;
+  verified_at: number;
+  /** 1: sign-in's second step may be a code texted here. */
+  sign_in_codes: Generated<number>;
+}
+
+/** The live one-time code of a person for one purpose; a new one replaces it. */
+export interface SmsCodesTable {
+  user_id: number;
+  purpose: 'verify-phone' | 'sign-in';
+  /** Where it was sent (E.164): for 'verify-phone', the number being verified. */
+  phone: string;
+  /** HMAC-SHA256 of the code under SECRET_KEY, hex. */
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** Tries at this code, right or wrong; none after the 5th. */
+  attempts: Generated<number>;
+  used_at: number | null;
+}
+
 /** The public record of every moderator's act. */
 export interface ModerationLogTable {
   id: Generated<number>;
@@ -229,6 +254,8 @@ export interface Database {
   cache_entries: CacheEntriesTable;
   passkeys: PasskeysTable;
   passkey_challenges_used: PasskeyChallengesUsedTable;
+  phones: PhonesTable;
+  sms_codes: SmsCodesTable;
 }
 
 export type User = Selectable<UsersTable>;

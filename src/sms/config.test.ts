@@ -81,7 +81,8 @@ describe('readSmsConfig', () => {
     [{ SMS_TIMEOUT_MS: 'five' }, 'SMS_TIMEOUT_MS', /whole number/],
     [{ SMS_TIMEOUT_MS: '0' }, 'SMS_TIMEOUT_MS', /at least 1/],
     [{ SMS_MAX_LENGTH: '1e3' }, 'SMS_MAX_LENGTH', /whole number/],
-    [{ SMS_DEFAULT_COUNTRY: 'Atlantis' }, 'SMS_DEFAULT_COUNTRY', /one of/],
+    [{ SMS_DEFAULT_COUNTRY: 'Atlantis' }, 'SMS_DEFAULT_COUNTRY', /ISO 3166/],
+    [{ SMS_DEFAULT_COUNTRY: 'XX' }, 'SMS_DEFAULT_COUNTRY', /ISO 3166/],
   ])('refuses %o, naming %s', (env, variable, problem) => {
     const error = settingsError(env);
     expect(error.name).toBe('SmsSettingsError');

@@ -1,6 +1,6 @@
 import { SmsSettingsError } from './errors.js';
 import { type Env, optionalText } from './env.js';
-import { callingCode } from './phone.js';
+import { checkDefaultCountry } from './phone.js';
 import { isProviderName, type ProviderEntry, type ProviderName, providers } from './providers.js';
 
 export { SmsSettingsError } from './errors.js';
@@ -11,7 +11,7 @@ const WHOLE_NUMBER = /^\d+$/;
 export interface SmsConfig {
   /** SMS_PROVIDERS in order, each with its own settings; empty: the console provider. */
   providers: readonly ProviderEntry[];
-  /** SMS_DEFAULT_COUNTRY: ISO code for bare national numbers. */
+  /** SMS_DEFAULT_COUNTRY: ISO 3166 alpha-2 code of the country of numbers written without their country code. */
   defaultCountry: string;
   /** SMS_MAX_LENGTH: longest message accepted, in Unicode code points. */
   maxLength: number;
@@ -27,8 +27,7 @@ export interface SmsConfig {
  * values throw SmsSettingsError naming the variable.
  */
 export function readSmsConfig(env: Env): SmsConfig {
-  const defaultCountry = (optionalText(env, 'SMS_DEFAULT_COUNTRY') ?? 'IN').toUpperCase();
-  callingCode(defaultCountry); // throws for a country we cannot complete numbers for
+  const defaultCountry = checkDefaultCountry(optionalText(env, 'SMS_DEFAULT_COUNTRY') ?? 'IN');
   return {
     providers: readProviders(env),
     defaultCountry,

@@ -18,6 +18,7 @@ export { withRetry, type RetryPolicy } from './retry.js';
 export { weightedRouter, type RouterOptions, type WeightedRoute } from './router.js';
 export { withValidation, type ValidationRules } from './validation.js';
 export { ConsoleProvider } from './console.js';
+export { checkDefaultCountry, formatPhoneNumber, mayReceiveTexts, normalizePhoneNumber } from './phone.js';
 export { MilioProvider, type MilioSettings } from './milio.js';
 export { WatertelProvider, type WatertelSettings } from './watertel.js';
 export type { ProviderContext, ProviderDefinition } from './provider.js';

@@ -1,57 +1,46 @@
+// Phone numbers are parsed and checked with libphonenumber-js and its `max`
+// metadata (every country's numbering plan, number types included), not with
+// a rule of our own: lengths and prefixes differ from country to country.
+import { type CountryCode, isSupportedCountry, isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { InvalidPhoneNumberError, SmsSettingsError } from './errors.js';
 
-// Calling codes of countries whose mobile numbers are written as ten national
-// digits, the only form we complete on the caller's behalf. Add a country
-// here when Charcha needs it.
-const CALLING_CODES: Readonly<Record<string, string>> = {
-  BD: '880',
-  CA: '1',
-  GB: '44',
-  IN: '91',
-  JP: '81',
-  MX: '52',
-  NG: '234',
-  NP: '977',
-  PH: '63',
-  PK: '92',
-  RU: '7',
-  TR: '90',
-  US: '1',
-};
-
-/** The calling code for an ISO country code; throws when we do not know it. */
-export function callingCode(country: string): string {
-  const code = CALLING_CODES[country.toUpperCase()];
-  if (code === undefined) {
-    throw new SmsSettingsError(
-      'SMS_DEFAULT_COUNTRY',
-      `must be one of ${Object.keys(CALLING_CODES).join(', ')}`,
-    );
+/** The ISO 3166 alpha-2 code, upper-cased, of a country libphonenumber knows; throws naming SMS_DEFAULT_COUNTRY otherwise. */
+export function checkDefaultCountry(country: string): CountryCode {
+  const code = country.toUpperCase();
+  if (!isSupportedCountry(code)) {
+    throw new SmsSettingsError('SMS_DEFAULT_COUNTRY', 'must be a two-letter ISO 3166 country code, e.g. IN, US or GB');
   }
   return code;
 }
 
-const SEPARATORS = /[\s\-.()]/g;
-const E164 = /^\+[1-9]\d{7,14}$/;
+const MALFORMED = 'Phone number is not valid: check it, or write it with its country code, e.g. +919876543210';
 
 /**
  * Returns the number in E.164 form (`+919876543210`), the only form providers
- * are given. People write numbers with spaces, dashes, dots and parentheses,
- * so those are dropped; a bare ten-digit number is taken as national.
+ * are given. Any country's number written with `+` and its country code is
+ * accepted; one written without is read as a number of `defaultCountry`
+ * (`98765 43210` in India, `020 7946 0958` in Britain). The whole text must
+ * be the number: spaces, dashes, dots, slashes and parentheses may separate
+ * digits, nothing else may surround them.
  */
-export function normalizePhoneNumber(raw: string, defaultCallingCode: string): string {
-  const compact = typeof raw === 'string' ? raw.replace(SEPARATORS, '') : '';
-  if (compact === '') {
-    throw new InvalidPhoneNumberError('Phone number is empty');
-  }
-  if (/^\+?\d{16,}$/.test(compact)) {
-    throw new InvalidPhoneNumberError('Phone number is too long');
-  }
-  const international = /^\d{10}$/.test(compact) ? `+${defaultCallingCode}${compact}` : compact;
-  if (!E164.test(international)) {
-    throw new InvalidPhoneNumberError(
-      'Phone number is malformed: use the international form, e.g. +919876543210',
-    );
-  }
-  return international;
+export function normalizePhoneNumber(raw: string, defaultCountry: CountryCode): string {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (text.replace(/[\s\-.()/]/g, '') === '') throw new InvalidPhoneNumberError('Phone number is empty');
+  // isValidPhoneNumber wants the whole text to be the number (no "call +91 … now").
+  if (!isValidPhoneNumber(text, defaultCountry)) throw new InvalidPhoneNumberError(MALFORMED);
+  return parsePhoneNumberWithError(text, defaultCountry).number;
+}
+
+/** Number types that cannot take a text message: landlines, toll-free and premium-rate lines. */
+const NOT_FOR_TEXTS = new Set(['FIXED_LINE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'VOICEMAIL', 'UAN', 'PAGER']);
+
+/** False for a valid E.164 number whose numbering plan says it is not a mobile (or possibly mobile) line. */
+export function mayReceiveTexts(e164: string): boolean {
+  const type = parsePhoneNumberWithError(e164).getType();
+  return type === undefined || !NOT_FOR_TEXTS.has(type);
+}
+
+/** An E.164 number as people read it: `+91 98765 43210`. */
+export function formatPhoneNumber(e164: string): string {
+  return parsePhoneNumberWithError(e164).formatInternational();
 }

@@ -1,5 +1,5 @@
 import { checkMessage } from './message.js';
-import { callingCode, normalizePhoneNumber } from './phone.js';
+import { checkDefaultCountry, normalizePhoneNumber } from './phone.js';
 import type { SmsSender } from './sender.js';
 
 export interface ValidationRules {
@@ -12,13 +12,14 @@ export interface ValidationRules {
 /**
  * Checks the caller's input before anything is sent, so a bad number or
  * message fails at once with the caller's error instead of costing requests
- * and retries. Providers get the number in E.164 form.
+ * and retries. Providers get the number in E.164 form, checked against its
+ * country's numbering plan (phone.ts).
  */
 export function withValidation(sender: SmsSender, rules: ValidationRules): SmsSender {
-  const defaultCallingCode = callingCode(rules.defaultCountry);
+  const defaultCountry = checkDefaultCountry(rules.defaultCountry);
   return {
     async send(phoneNumber, message, options) {
-      const to = normalizePhoneNumber(phoneNumber, defaultCallingCode);
+      const to = normalizePhoneNumber(phoneNumber, defaultCountry);
       checkMessage(message, rules.maxLength);
       return sender.send(to, message, options);
     },

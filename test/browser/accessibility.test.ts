@@ -37,6 +37,10 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   await services.admin.grant(f.ben.username, 'moderator');
   // A Google identity linked to asha's account (she also has a password: it may be unlinked).
   await services.identities.link(f.asha.id, { provider: 'google', subject: '1', email: 'asha@example.com', emailVerified: true, username: null });
+  // Asha's verified phone (sign-in codes off: her log-in stays one step); Sanjay signs in with a texted code.
+  await db.kysely.insertInto('phones').values({ user_id: f.asha.id, number: '+919876543210', verified_at: Date.UTC(2026, 10, 1), sign_in_codes: 0 }).execute();
+  const sanjay = await services.accounts.signup({ username: 'sanjay', password: PASSWORD });
+  await db.kysely.insertInto('phones').values({ user_id: sanjay.id, number: '+447911123456', verified_at: Date.UTC(2026, 10, 1), sign_in_codes: 1 }).execute();
   const tess = await services.accounts.signup({ username: 'tess', password: PASSWORD });
   const setup = await services.totp.setup(tess.id, 'tess');
   await services.totp.confirm(tess.id, totpCode(setup!.secret, new TestClock().now()));
@@ -230,6 +234,39 @@ const PAGES: AuditedPage[] = [
   { name: 'a reset link that does not work', roles: ['visitor'], open: visit(() => '/password-reset/1.1.made-up/', 400) },
   { name: 'a verification link that does not work', roles: ['visitor', 'member'], open: visit(() => '/verify-email/1.1.made-up/', 400) },
   { name: 'sign-in methods settings', roles: ['member'], open: visit(() => '/settings/identities/') },
+  { name: 'phone settings (a verified phone)', roles: ['member'], open: visit(() => '/settings/security/phone/') },
+  {
+    name: 'phone settings re-rendered with errors',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/phone/');
+      await page.getByLabel('Mobile number').fill('call me');
+      await submitWith(page, page.getByRole('button', { name: 'Text me a code' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  {
+    name: 'phone settings, the code texted',
+    roles: ['member'],
+    open: async (page) => {
+      await page.goto('/settings/security/phone/');
+      await page.getByLabel('Mobile number').fill('+91 98765 43211');
+      await submitWith(page, page.getByRole('button', { name: 'Text me a code' }));
+      await page.getByLabel('Code from the text message').waitFor();
+    },
+  },
+  {
+    name: 'two-step sign-in, a code texted',
+    roles: ['visitor'],
+    open: async (page) => {
+      await page.goto('/login');
+      await page.getByLabel('Username').fill('sanjay');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await submitWith(page, page.getByRole('button', { name: 'Log in' }));
+      await submitWith(page, page.getByRole('button', { name: 'Text me a code' }));
+      await page.getByRole('status').waitFor();
+    },
+  },
   {
     name: 'the second step (an authenticator app, or a recovery code)',
     roles: ['visitor'],

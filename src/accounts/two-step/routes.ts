@@ -13,6 +13,7 @@ import type { FactorKind } from './factors.js';
 import { loginPage } from '../views.js';
 import { CONFIRM_PROBLEMS, type ConfirmProblem } from './recent-auth.js';
 import { confirmPage, secondStepPage, securityPage } from './views.js';
+import { confirmWays, secondStepWays } from './ways.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 const CodeMethod = Type.Union([Type.Literal('totp'), Type.Literal('sms'), Type.Literal('recovery')]);
@@ -29,21 +30,15 @@ const throttleKey = (userId: number) => `#${userId}`;
 
 export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const { twoStep, accounts, sessions, passkeys, identities } = deps.services;
+  const { twoStep, accounts, sessions, passkeys } = deps.services;
 
   const providers = deps.services.signInProviders.enabled();
   const visitorView = (request: FastifyRequest, reply: FastifyReply) => deps.view(request, presessionToken(request, reply, deps.presession));
-  /** What the second-step page offers this person: their code factors, and a passkey when they have one. */
-  const secondStepWays = async (userId: number) => {
-    const [methods, hasPasskey] = await Promise.all([twoStep.methodsFor(userId), passkeys.enrolled(userId)]);
-    return { methods, hasPasskey };
-  };
-
   app.get('/login/two-step', { config: { access: 'open' } }, async (request, reply) => {
     if (request.session) return reply.redirect('/', 303);
     const pending = deps.signIn.pending(request);
     if (!pending) return reply.redirect('/login', 303);
-    return sendHtml(reply, secondStepPage(visitorView(request, reply), { ...(await secondStepWays(pending.userId)), next: pending.next }));
+    return sendHtml(reply, secondStepPage(visitorView(request, reply), { ...(await secondStepWays(deps.services, pending.userId)), next: pending.next }));
   });
 
   app.post(
@@ -58,7 +53,7 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       const { method, code } = request.body;
       const outcome = await deps.limits.login.attempt(request.ip, throttleKey(pending.userId), async () => ((await twoStep.check(pending.userId, method, code)) ? true : null));
       if (outcome.kind === 'signed-in') return deps.signIn.signIn(request, reply, pending.userId, pending.next, true);
-      const ways = await secondStepWays(pending.userId);
+      const ways = await secondStepWays(deps.services, pending.userId);
       const view = visitorView(request, reply);
       if (outcome.kind === 'locked') {
         const message = `Too many wrong codes. Try again in ${waitInWords(outcome.retryAfterMs)}.`;
@@ -68,18 +63,8 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
     },
   );
 
-  const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password' | 'provider'; message: string }) => {
-    const userId = currentUser(request).id;
-    const [hasPassword, hasPasskey, methods, linked] = await Promise.all([
-      accounts.hasPassword(userId),
-      passkeys.enrolled(userId),
-      twoStep.methodsFor(userId),
-      identities.listForUser(userId),
-    ]);
-    // The providers the person has an identity at, still configured here: "Confirm with …".
-    const withProvider = providers.filter((p) => linked.some((i) => i.provider === p.name));
-    return confirmPage(deps.view(request), { hasPassword, hasPasskey, methods, providers: withProvider, next, error });
-  };
+  const confirmView = async (request: FastifyRequest, next: string, error?: { method: FactorKind | 'password' | 'provider'; message: string }) =>
+    confirmPage(deps.view(request), { ...(await confirmWays(deps.services, currentUser(request).id)), next, error });
 
   app.get(
     '/settings/confirm',
@@ -135,12 +120,14 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
 
   app.get('/settings/security', { config: { access: 'signed-in' } }, async (request, reply) => {
     const userId = currentUser(request).id;
-    const [hasPassword, methods, recoveryLeft, passkeyList] = await Promise.all([
+    const [hasPassword, methods, recoveryLeft, passkeyList, phone] = await Promise.all([
       accounts.hasPassword(userId),
       twoStep.methodsFor(userId),
       deps.services.recoveryCodes.left(userId),
       passkeys.list(userId),
+      deps.services.phones.phoneOf(userId),
     ]);
-    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, recoveryLeft, passkeys: passkeyList }));
+    const phoneState = { available: deps.services.phones.available, phone };
+    return sendHtml(reply, securityPage(deps.view(request), { hasPassword, methods, recoveryLeft, passkeys: passkeyList, phone: phoneState }));
   });
 };

@@ -9,6 +9,8 @@ import type { FactorKind } from './factors.js';
 import { authenticatorSection } from './totp-views.js';
 import { passkeyButton, passkeySection } from './passkey-views.js';
 import { TWO_STEP_PATH } from './sign-in-flow.js';
+import { phoneSection, textMeACode } from './phone-views.js';
+import type { Phone } from './phones.js';
 
 /** The factors a person types a code from, with the words for the field. */
 const CODE_FIELDS: Partial<Record<FactorKind, { label: string; hint: string; numeric: boolean }>> = {
@@ -28,16 +30,21 @@ ${field({ label: words.label, name: 'code', id: `f-code-${method}`, hint: words.
 <button type="submit">Continue</button>
 </form>`;
     // The recovery code is the way out when the phone is lost: offered, not in the way.
+    if (method === 'sms') return [textMeACode(ctx, o), form];
     return method === 'recovery' ? [html`<details${error ? html` open` : ''}><summary>Lost your phone? Use a recovery code</summary>${form}</details>`] : [form];
   });
   return html`${forms}`;
 }
 
-export function secondStepPage(ctx: ViewContext, o: { methods: readonly FactorKind[]; hasPasskey: boolean; next: string; error?: { method: FactorKind; message: string } }): SafeHtml {
+export function secondStepPage(
+  ctx: ViewContext,
+  o: { methods: readonly FactorKind[]; hasPasskey: boolean; next: string; error?: { method: FactorKind; message: string }; notice?: string },
+): SafeHtml {
   return page(ctx, {
     title: 'Two-step sign-in',
     body: html`<h1>Two-step sign-in</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
+${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 <p>Your password was right. Now prove it is you with your second step.</p>
 ${o.hasPasskey ? passkeyButton(ctx, { action: `${TWO_STEP_PATH}passkey`, next: o.next, label: 'Use a passkey' }) : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next, error: o.error })}
@@ -55,6 +62,7 @@ export function confirmPage(
     providers: readonly ProviderButton[];
     next: string;
     error?: { method: FactorKind | 'password' | 'provider'; message: string };
+    notice?: string;
   },
 ): SafeHtml {
   const codeError = o.error && o.error.method !== 'password' && o.error.method !== 'provider' ? { method: o.error.method, message: o.error.message } : undefined;
@@ -68,6 +76,7 @@ ${field({ label: 'Your password', name: 'password', type: 'password', required: 
     title: 'Confirm it is you',
     body: html`<h1>Confirm it is you</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
+${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 <p>You are about to change how you sign in, your address, or your account. You last proved who you are more than 10 minutes ago, so please do it again.</p>
 ${passwordForm}
 ${o.hasPasskey ? passkeyButton(ctx, { action: '/settings/confirm/passkey', next: o.next, label: 'Confirm with a passkey' }) : ''}
@@ -88,7 +97,14 @@ function confirmWithProviders(ctx: ViewContext, providers: readonly ProviderButt
 
 export function securityPage(
   ctx: ViewContext,
-  o: { hasPassword: boolean; methods: readonly FactorKind[]; recoveryLeft: number; passkeys: readonly Passkey[]; notice?: string },
+  o: {
+    hasPassword: boolean;
+    methods: readonly FactorKind[];
+    recoveryLeft: number;
+    passkeys: readonly Passkey[];
+    phone: { available: boolean; phone: Phone | undefined };
+    notice?: string;
+  },
 ): SafeHtml {
   const twoStepOn = o.methods.length > 0;
   return page(ctx, {
@@ -104,6 +120,7 @@ ${passkeySection(ctx, o.passkeys)}
 <section aria-labelledby="two-step-heading"><h2 id="two-step-heading">Two-step sign-in</h2>
 <p>${twoStepOn ? 'On: after your password or provider, sign-in asks for a second step.' : 'Off: set up an authenticator app or text-message codes to turn it on.'}</p>
 </section>
-${authenticatorSection({ totpOn: o.methods.includes('totp'), twoStepOn, recoveryLeft: o.recoveryLeft })}`,
+${authenticatorSection({ totpOn: o.methods.includes('totp'), twoStepOn, recoveryLeft: o.recoveryLeft })}
+${phoneSection(o.phone)}`,
   });
 }

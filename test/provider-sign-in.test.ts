@@ -333,15 +333,15 @@ describe('settings: sign-in methods', () => {
     const [only] = await identitiesOf(fay.id);
     const refused = await browser.post(`/settings/identities/${only!.id}/unlink/`, {});
     expect(refused.statusCode).toBe(400);
-    expect(refused.body).toContain('This is your only way to sign in. Link another provider first.');
+    expect(refused.body).toContain('This is your only way to sign in. Link another provider, add a passkey or set a password first.');
 
     const link = await browser.post('/auth/test/login', {});
     expect((await browser.get(await atProvider(String(link.headers.location), { login: 'fay-work' }))).headers.location).toBe('/settings/identities/?done=linked');
     page = await browser.get('/settings/identities/');
     expect(page.body).toContain('fay@work.example');
-    // The session's query, the identities, the password question: however many are linked.
+    // The session's query, the identities, the password and passkey questions: however many are linked.
     expect(queryCount(page)).toBe(queriesForOne);
-    expect(queriesForOne).toBeLessThanOrEqual(3);
+    expect(queriesForOne).toBeLessThanOrEqual(4);
     expect(page.body).toContain('aria-label="Unlink Test ID fay@example.com"');
 
     expect((await browser.post(`/settings/identities/${only!.id}/unlink/`, {})).headers.location).toBe('/settings/identities/?done=unlinked');
@@ -359,6 +359,17 @@ describe('settings: sign-in methods', () => {
     expect((await stranger.post(`/settings/identities/${carolsIdentity!.id}/unlink/`, {})).statusCode).toBe(404);
     await carolBrowser.get('/settings/identities/');
     expect((await carolBrowser.post(`/settings/identities/${carolsIdentity!.id}/unlink/`, {})).statusCode).toBe(303);
+  });
+
+  it('counts a passkey as a way in: an account without a password but with a passkey may unlink its only identity', async () => {
+    idp.accounts.set('gil-sub', { email: 'gil@example.com', email_verified: true, preferred_username: 'gil' });
+    const { browser } = await signInAs('gil-sub');
+    const gil = (await users.named('gil'))!;
+    await t.db.kysely.insertInto('passkeys').values({ user_id: gil.id, credential_id: 'gils-key', public_key: 'AA', name: 'Phone', created_at: 1 }).execute();
+    const [only] = await identitiesOf(gil.id);
+    expect((await browser.get('/settings/identities/')).body).not.toContain('your only way to sign in');
+    expect((await browser.post(`/settings/identities/${only!.id}/unlink/`, {})).headers.location).toBe('/settings/identities/?done=unlinked');
+    expect(await identitiesOf(gil.id)).toEqual([]);
   });
 
   it('starts linking only from a signed-in, CSRF-checked form', async () => {

@@ -9,6 +9,7 @@ import { inTransaction } from '../db/transaction.js';
 import { NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { USERNAME_RE, type AccountService } from './service.js';
 import type { ProviderProfile } from './sign-in-providers.js';
+import { countWaysIn, lockedWaysIn } from './ways-in.js';
 
 export type IdentitySignIn =
   /** A known identity, or one that just made its account. */
@@ -87,29 +88,13 @@ export class IdentityService {
     return this.db.selectFrom('identities').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
   }
 
-  /** Whether the account has a password (else its identities are its only way in). */
-  async hasPassword(userId: number): Promise<boolean> {
-    const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
-    return Boolean(row?.password_hash);
-  }
-
   /** Removes one of the person's identities, unless it is their last way to sign in. */
   async unlink(userId: number, identityId: number): Promise<Identity> {
     return inTransaction(this.db, async (trx) => {
-      // The account row locked (SQLite: the transaction's write lock): two unlinks at once cannot remove the last two.
-      const user = await trx
-        .selectFrom('users')
-        .select('password_hash')
-        .where('id', '=', userId)
-        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirstOrThrow();
-      const identities = await trx.selectFrom('identities').selectAll().where('user_id', '=', userId).execute();
-      const identity = identities.find((i) => i.id === identityId);
-      if (!identity) throw new NotFoundError('No such sign-in method on your account');
-      if (user.password_hash === null && identities.length === 1) {
-        throw new ValidationError({ identity: 'This is your only way to sign in. Link another provider first.' });
-      }
-      await trx.deleteFrom('identities').where('id', '=', identityId).execute();
+      const ways = await lockedWaysIn(trx, this.dialect, userId);
+      if (!ways.identityIds.includes(identityId)) throw new NotFoundError('No such sign-in method on your account');
+      if (countWaysIn(ways) === 1) throw new ValidationError({ identity: 'This is your only way to sign in. Link another provider, add a passkey or set a password first.' });
+      const identity = await trx.deleteFrom('identities').where('id', '=', identityId).returningAll().executeTakeFirstOrThrow();
       return identity;
     });
   }

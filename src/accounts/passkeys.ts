@@ -15,6 +15,7 @@ import type { Database, Passkey, User } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { NotFoundError, ValidationError, type Clock } from '../errors.js';
 import type { SecondFactor } from './two-step/factors.js';
+import { countWaysIn, lockedWaysIn } from './ways-in.js';
 
 /** The site as the browser and authenticator see it: the host (RP id) and the origin a ceremony must come from. */
 export interface RelyingParty {
@@ -173,19 +174,9 @@ export class PasskeyService implements SecondFactor {
   /** Removes one of the person's passkeys, unless it is their last way to sign in. */
   async remove(userId: number, passkeyId: number): Promise<void> {
     await inTransaction(this.db, async (trx) => {
-      // The account row locked (SQLite: the transaction's write lock): two removals at once cannot take the last two ways in.
-      const user = await trx
-        .selectFrom('users')
-        .select('password_hash')
-        .where('id', '=', userId)
-        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirstOrThrow();
-      const passkeys = await trx.selectFrom('passkeys').select('id').where('user_id', '=', userId).execute();
-      if (!passkeys.some((p) => p.id === passkeyId)) throw new NotFoundError('No such passkey on your account');
-      const identity = await trx.selectFrom('identities').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
-      if (user.password_hash === null && !identity && passkeys.length === 1) {
-        throw new ValidationError({ passkey: 'This passkey is your only way to sign in. Add another one, or link a provider, first.' });
-      }
+      const ways = await lockedWaysIn(trx, this.dialect, userId);
+      if (!ways.passkeyIds.includes(passkeyId)) throw new NotFoundError('No such passkey on your account');
+      if (countWaysIn(ways) === 1) throw new ValidationError({ passkey: 'This passkey is your only way to sign in. Add another one, or link a provider, first.' });
       await trx.deleteFrom('passkeys').where('id', '=', passkeyId).execute();
     });
   }

@@ -247,8 +247,8 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
 
   const settingsPage = async (request: FastifyRequest, reply: FastifyReply, o: { notice?: string; error?: string }, status = 200) => {
     const userId = currentUser(request).id;
-    const [list, hasPassword] = await Promise.all([identities.listForUser(userId), identities.hasPassword(userId)]);
-    return sendHtml(reply, identitiesPage(deps.view(request), { identities: list, providers: buttons, hasPassword, ...o }), status);
+    const [list, hasPassword, hasPasskey] = await Promise.all([identities.listForUser(userId), deps.services.accounts.hasPassword(userId), deps.services.passkeys.enrolled(userId)]);
+    return sendHtml(reply, identitiesPage(deps.view(request), { identities: list, providers: buttons, hasPassword, hasPasskey, ...o }), status);
   };
 
   app.get(

@@ -42,10 +42,10 @@ ${field({ label: 'Username', name: 'username', value: o.username, error: o.error
 
 export function identitiesPage(
   ctx: ViewContext,
-  o: { identities: Identity[]; providers: readonly ProviderButton[]; hasPassword: boolean; notice?: string; error?: string },
+  o: { identities: Identity[]; providers: readonly ProviderButton[]; hasPassword: boolean; hasPasskey: boolean; notice?: string; error?: string },
 ): SafeHtml {
   const label = (name: string) => o.providers.find((p) => p.name === name)?.label ?? name;
-  const lastWay = !o.hasPassword && o.identities.length === 1;
+  const lastWay = !o.hasPassword && !o.hasPasskey && o.identities.length === 1;
   const items = o.identities.map(
     (i) => html`<li><strong>${label(i.provider)}</strong> <span class="address">${i.email ?? 'no address given'}</span> <span class="meta">linked ${timeTag(i.created_at)}</span> ${
       lastWay

@@ -8,22 +8,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SignedValues } from '../../src/security/signed-values.js';
 import { TestClock } from '../support/app.js';
-import { SCREENS, chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
+import { chromiumInstalled, saveScreens, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
 import { PASSWORD, seedDiscussion } from '../support/discussion-fixture.js';
 
 const SECRET_KEY = 'passkeys-browser-test-secret-key-000000';
 
-async function screenshots(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  for (const [width, colorScheme] of SCREENS) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: `${dir}/${name}-${width}-${colorScheme}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 /** A device in the page: Chrome answers WebAuthn requests with it, its user present and verified. */
 async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<void> {
@@ -50,16 +39,16 @@ describe.skipIf(!chromiumInstalled())('passkeys, in Chromium', () => {
     await addVirtualAuthenticator(context, page);
 
     await page.goto('/settings/security/');
-    await screenshots(page, 'security-no-passkeys');
+    await saveScreens(page, 'security-no-passkeys');
     await page.getByLabel('Name for the new passkey (optional)').fill('Test laptop');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText('Test laptop', { exact: true }).waitFor();
-    await screenshots(page, 'security-with-passkey');
+    await saveScreens(page, 'security-with-passkey');
 
     // Without a password: the login page's button, on to next.
     await logOut(page);
     await page.goto('/login?next=%2Fnew');
-    await screenshots(page, 'login-with-passkey');
+    await saveScreens(page, 'login-with-passkey');
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(`${appOrigin()}/new`);
     await signedInAs(page, asha.username).waitFor();
@@ -69,14 +58,14 @@ describe.skipIf(!chromiumInstalled())('passkeys, in Chromium', () => {
     const pending = new SignedValues(SECRET_KEY, new TestClock().now).sign('two_step', { userId: asha.id, next: '/new' }, 600_000);
     await context.addCookies([{ name: 'two_step', value: pending, url: `${appOrigin()}/login/two-step/` }]);
     await page.goto('/login/two-step/');
-    await screenshots(page, 'second-step-passkey');
+    await saveScreens(page, 'second-step-passkey');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL(`${appOrigin()}/new`);
     await signedInAs(page, asha.username).waitFor();
 
     // Confirming it is you, as before a sensitive change.
     await page.goto('/settings/confirm/?next=%2Fsettings%2Fsecurity%2F');
-    await screenshots(page, 'confirm-with-passkey');
+    await saveScreens(page, 'confirm-with-passkey');
     await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
     await page.waitForURL(`${appOrigin()}/settings/security/`);
 
@@ -87,7 +76,7 @@ describe.skipIf(!chromiumInstalled())('passkeys, in Chromium', () => {
     await page.goto('/login');
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'not registered here' }).count()).toBe(1);
-    await screenshots(page, 'login-passkey-refused');
+    await saveScreens(page, 'login-passkey-refused');
     expect((await context.cookies(appOrigin())).map((c) => c.name)).not.toContain('sid');
     await context.close();
   });
@@ -98,7 +87,7 @@ describe.skipIf(!chromiumInstalled())('passkeys, in Chromium', () => {
     await page.goto('/login');
     await page.getByText('Passkeys need JavaScript').waitFor();
     expect(await page.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
-    await screenshots(page, 'login-without-javascript');
+    await saveScreens(page, 'login-without-javascript');
     await context.close();
   });
 });

@@ -6,23 +6,13 @@
 // /settings/identities/ at each screen size and colour scheme.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENS, chromiumInstalled, newContext, submitWith, useBrowserApp } from '../support/chromium.js';
+import { chromiumInstalled, saveScreens, newContext, submitWith, useBrowserApp } from '../support/chromium.js';
 import { seedDiscussion } from '../support/discussion-fixture.js';
 import { freePort } from '../support/free-port.js';
 import { startTestIdp, type TestIdp } from '../support/oidc-provider.js';
 
 const CLIENT = { clientId: 'charcha-browser', clientSecret: 'browser-client-secret' };
 
-async function screenshots(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  for (const [width, colorScheme] of SCREENS) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: `${dir}/${name}-${width}-${colorScheme}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe.skipIf(!chromiumInstalled())('sign in with a provider, in Chromium', () => {
   let idpPort = 0;
@@ -54,7 +44,7 @@ describe.skipIf(!chromiumInstalled())('sign in with a provider, in Chromium', ()
   /** From the login page, through the provider's login page, back to the app. */
   async function signInAtProvider(page: Page, login: string, next: string): Promise<void> {
     await page.goto(`/login?next=${encodeURIComponent(next)}`);
-    await screenshots(page, 'login-with-providers');
+    await saveScreens(page, 'login-with-providers');
     await page.getByRole('link', { name: 'Sign in with Test ID' }).click();
     await page.waitForURL(`http://127.0.0.1:${idpPort}/interaction/**`);
     await page.getByLabel('Login name').fill(login);
@@ -82,7 +72,7 @@ describe.skipIf(!chromiumInstalled())('sign in with a provider, in Chromium', ()
     await signInAtProvider(page, 'asha-elsewhere', '/new');
     await page.waitForURL(`${appOrigin()}/auth/test/username`);
     await expect.poll(() => page.getByLabel('Username').inputValue()).toBe('asha');
-    await screenshots(page, 'choose-username');
+    await saveScreens(page, 'choose-username');
     await page.getByLabel('Username').fill('asha_too');
     await submitWith(page, page.getByRole('button', { name: 'Create my account' }));
     expect(page.url()).toBe(`${appOrigin()}/new`);
@@ -91,7 +81,7 @@ describe.skipIf(!chromiumInstalled())('sign in with a provider, in Chromium', ()
     await page.goto('/settings/identities/');
     await expect.poll(() => page.getByText('asha@elsewhere.example').count()).toBe(1);
     await expect.poll(() => page.getByText('your only way to sign in').count()).toBe(1);
-    await screenshots(page, 'settings-identities');
+    await saveScreens(page, 'settings-identities');
     await context.close();
   });
 });

@@ -95,3 +95,16 @@ export async function signIn(context: BrowserContext, username: string, password
   await page.getByRole('button', { name: 'log out' }).waitFor();
   return page;
 }
+
+/** SHOTS_DIR=/some/dir: the page at each of SCREENS' widths and colour schemes, saved there as <name>-<width>-<scheme>.png. */
+export async function saveScreens(page: Page, name: string): Promise<void> {
+  const dir = process.env.SHOTS_DIR;
+  if (!dir) return;
+  for (const [width, colorScheme] of SCREENS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: `${dir}/${name}-${width}-${colorScheme}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}

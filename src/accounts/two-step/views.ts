@@ -45,7 +45,7 @@ export function secondStepPage(
     body: html`<h1>Two-step sign-in</h1>
 ${o.error ? html`<div class="error-summary" role="alert"><p class="error-summary-title">${o.error.message}</p></div>` : ''}
 ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
-<p>Your password was right. Now prove it is you with your second step.</p>
+<p>The first step is done (your password, or a provider). Now prove it is you with your second step.</p>
 ${o.hasPasskey ? passkeyButton(ctx, { action: `${TWO_STEP_PATH}passkey`, next: o.next, label: 'Use a passkey' }) : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/login/two-step/', next: o.next, error: o.error })}
 <p><a href="/login">Start again</a></p>`,
@@ -80,8 +80,10 @@ ${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
 <p>You are about to change how you sign in, your address, or your account. You last proved who you are more than 10 minutes ago, so please do it again.</p>
 ${passwordForm}
 ${o.hasPasskey ? passkeyButton(ctx, { action: '/settings/confirm/passkey', next: o.next, label: 'Confirm with a passkey' }) : ''}
+${o.methods.length > 0 && (o.hasPassword || o.hasPasskey) ? html`<p class="providers-intro">Or use your second step:</p>` : ''}
 ${codeForms(ctx, { methods: o.methods, action: '/settings/confirm/', next: o.next, error: codeError })}
-${confirmWithProviders(ctx, o.providers, o.next, o.hasPassword || o.hasPasskey || o.methods.length > 0)}`,
+${confirmWithProviders(ctx, o.providers, o.next, o.hasPassword || o.hasPasskey || o.methods.length > 0)}
+<p><a href="/settings/security/">Cancel</a></p>`,
   });
 }
 

@@ -7,7 +7,7 @@ import { findPostgresBin } from './test/support/postgres-cluster.js';
 // SQLite behind Chromium), security headers, and rate limits (kept in memory
 // or Redis, never in the database).
 const dbTests = ['test/**/*.test.ts', 'src/**/*.db.test.ts'];
-const databaseIndependent = ['test/browser/**', 'test/headers.test.ts', 'test/rate-limits.test.ts', 'test/rate-limits-redis.test.ts', 'test/shutdown.test.ts'];
+const databaseIndependent = ['test/browser/**', 'test/headers.test.ts', 'test/rate-limits.test.ts', 'test/rate-limits-redis.test.ts', 'test/shutdown.test.ts', 'test/workers.test.ts'];
 const postgresAvailable = Boolean(process.env.TEST_POSTGRES_URL || findPostgresBin());
 if (!postgresAvailable) {
   if (process.env.CI) throw new Error('CI needs PostgreSQL: install it (apt-get install postgresql) or set TEST_POSTGRES_URL');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `charcha serve | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createSuperuser, grant, terminalIo } from './admin/cli.js';
 import { buildServices, type Services } from './services.js';
@@ -9,13 +10,16 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
 import { rerenderAll } from './forum/rerender.js';
+import { servePrimary, workersRefusal } from './cluster.js';
 import { startServer } from './server.js';
 import { runSmsCli } from './sms/cli.js';
 
 const USAGE = `Usage: charcha <command>
 
 Commands:
-  serve          migrate the database, then serve HTTP (HOST, PORT)
+  serve [--workers N]
+                 migrate the database, then serve HTTP (HOST, PORT); N processes
+                 share the port (default WEB_CONCURRENCY, else 1)
   migrate        bring the database schema up to date
   seed --demo    fill the database with demo users, discussions and a long thread
   rerender       render every post and comment's Markdown again (after an upgrade
@@ -43,6 +47,21 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      const workers = values.workers === undefined ? config.webConcurrency : Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1) {
+        console.error('--workers takes a whole number, 1 or more');
+        return 2;
+      }
+      const refusal = workersRefusal(config, workers);
+      if (refusal) {
+        console.error(refusal);
+        return 2;
+      }
+      if (workers > 1 && cluster.isPrimary) {
+        await servePrimary(config, workers);
+        return -1; // keep running
+      }
       const { app } = await startServer(config);
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {

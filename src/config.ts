@@ -50,6 +50,8 @@ export interface Config {
   cache: CacheSettings;
   /** Redis shared by all app processes (rate limits); unset: each process keeps its own in memory. */
   redisUrl: string | undefined;
+  /** WEB_CONCURRENCY: how many processes `charcha serve` runs (node:cluster) when --workers is not given. */
+  webConcurrency: number;
   /** Multiplies every rate-limit allowance; 1 in production, large for a scanner's audit run. */
   rateLimitScale: number;
   /** Argon2id cost of new password hashes: `standard` (OWASP), or `low` for tests only. */
@@ -416,6 +418,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: cacheSettings(env),
     redisUrl: redisUrl(env),
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1),
     http: httpLimits(env),
     passwordHashCost: passwordHashCost(env, isProduction),
     forumPrivate: bool(env, 'FORUM_PRIVATE', false),

@@ -94,7 +94,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     signInProviders: new SignInProviders(config.authProviders),
     sessions,
     mail,
-    email: new EmailService(db.kysely, now, passwords, accounts, sessions, mail, new SignedTokens(config.secretKey, config.secretKeyFallbacks)),
+    email: new EmailService(db.kysely, now, accounts, sessions, mail, new SignedTokens(config.secretKey, config.secretKeyFallbacks)),
     posts,
     comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now),

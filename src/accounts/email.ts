@@ -6,7 +6,6 @@ import type { Kysely } from 'kysely';
 import type { Database, User } from '../db/schema.js';
 import { ValidationError, type Clock } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { passwordProblem, type PasswordHasher } from './passwords.js';
 import { EMAIL_TAKEN, emailProblem, type AccountService } from './service.js';
 import type { SessionStore } from './sessions.js';
 import type { SignedTokens } from './signed-tokens.js';
@@ -29,7 +28,6 @@ export class EmailService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: Clock,
-    private readonly passwords: PasswordHasher,
     private readonly accounts: AccountService,
     private readonly sessions: SessionStore,
     private readonly mailer: Mailer,
@@ -182,17 +180,10 @@ The link works once, and signs out every device signed in to your account. If yo
     const target = await this.resetTarget(token);
     if ('problem' in target) return target;
     const { user } = target;
-    const problem = passwordProblem(newPassword, user.username);
-    if (problem) throw new ValidationError({ new_password: problem });
-    const passwordHash = await this.passwords.hash(newPassword);
+    // A link sets a password over the one it was made for: an account without one (provider sign-in) sets its first in settings.
+    if (user.password_hash === null) return USED_RESET;
     // Only over the hash the link was made for: of two uses at once, one wins.
-    const result = await this.db
-      .updateTable('users')
-      .set({ password_hash: passwordHash })
-      .where('id', '=', user.id)
-      .where('password_hash', '=', user.password_hash)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return USED_RESET;
+    if (!(await this.accounts.replacePassword(user, newPassword))) return USED_RESET;
     await this.sessions.destroyOthers(user.id);
     return { userId: user.id, username: user.username };
   }

@@ -129,17 +129,27 @@ export class AccountService {
     if (user.password_hash !== null && !(await this.passwords.verify(user.password_hash, currentPassword ?? ''))) {
       throw new ValidationError({ current_password: 'That is not your current password.' });
     }
+    // Only over the hash checked above: a password set meanwhile (another tab) is not overwritten unasked.
+    if (!(await this.replacePassword(user, newPassword))) {
+      throw new ValidationError({ current_password: 'Your password was changed meanwhile. Enter the new one as your current password.' });
+    }
+  }
+
+  /**
+   * Sets `newPassword` (ValidationError on `new_password` when too weak) only
+   * over the hash `user` was read with: false when another change came first.
+   */
+  async replacePassword(user: Pick<User, 'id' | 'username' | 'password_hash'>, newPassword: string): Promise<boolean> {
     const problem = passwordProblem(newPassword, user.username);
     if (problem) throw new ValidationError({ new_password: problem });
     const passwordHash = await this.passwords.hash(newPassword);
-    // Only over the hash checked above: a password set meanwhile (another tab) is not overwritten unasked.
     const result = await this.db
       .updateTable('users')
       .set({ password_hash: passwordHash })
-      .where('id', '=', userId)
+      .where('id', '=', user.id)
       .where((eb) => (user.password_hash === null ? eb('password_hash', 'is', null) : eb('password_hash', '=', user.password_hash)))
       .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new ValidationError({ current_password: 'Your password was changed meanwhile. Enter the new one as your current password.' });
+    return result.numUpdatedRows > 0n;
   }
 
   /**

@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { afterAll, beforeAll } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import type { Services } from '../../src/services.js';
+import { requiredTool } from './required-tool.js';
 import { startTestApp, stopTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -25,11 +26,8 @@ const CHROMIUM_ARGS = [
 
 /** Whether the browser tests can run. Missing Chromium fails CI and skips, with a warning, elsewhere. */
 export function chromiumInstalled(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
   const problem = `${CHROMIUM_PATH} not found (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(`CI needs Chromium for the browser tests: ${problem}`);
-  console.warn(`\n⚠ ${problem}: the browser tests are SKIPPED.\n`);
-  return false;
+  return requiredTool(existsSync(CHROMIUM_PATH), { problem, ciNeeds: 'Chromium for the browser tests', skipped: 'the browser tests' });
 }
 
 /** The screens every page is looked at on: a desktop and a phone, each in both colour schemes. */

@@ -3,15 +3,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { requiredTool } from './required-tool.js';
 import { freePort } from './free-port.js';
 
 /** Whether the memcached tests can run. Missing memcached fails CI and skips, with a warning, elsewhere. */
 export function memcachedInstalled(): boolean {
-  if (!spawnSync('memcached', ['--version']).error) return true;
   const problem = 'memcached not found (apt-get install memcached)';
-  if (process.env.CI) throw new Error(`CI needs memcached for the cache tests: ${problem}`);
-  console.warn(`\n⚠ ${problem}: the memcached tests are SKIPPED.\n`);
-  return false;
+  return requiredTool(!spawnSync('memcached', ['--version']).error, { problem, ciNeeds: 'memcached for the cache tests', skipped: 'the memcached tests' });
 }
 
 export interface MemcachedServer {

@@ -6,15 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { requiredTool } from './required-tool.js';
 import { freePort } from './free-port.js';
 
 /** Whether the Redis tests can run. Missing redis-server fails CI and skips, with a warning, elsewhere. */
 export function redisServerInstalled(): boolean {
-  if (!spawnSync('redis-server', ['--version']).error) return true;
   const problem = 'redis-server not found (apt-get install redis-server)';
-  if (process.env.CI) throw new Error(`CI needs Redis for the shared rate-limit tests: ${problem}`);
-  console.warn(`\n⚠ ${problem}: the Redis tests are SKIPPED.\n`);
-  return false;
+  return requiredTool(!spawnSync('redis-server', ['--version']).error, { problem, ciNeeds: 'Redis for the shared rate-limit tests', skipped: 'the Redis tests' });
 }
 
 export interface RedisServer {

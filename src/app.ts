@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import { installAccessRules, answersInJson } from './access/route-access.js';
-import { installSessions } from './accounts/session-hooks.js';
+import { installSessions, sessionCookieName } from './accounts/session-hooks.js';
 import { accountRoutes } from './accounts/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { emailRoutes } from './accounts/email-routes.js';
@@ -40,12 +40,13 @@ import type { ViewContext } from './web/context.js';
 import { errorPage } from './web/error-page.js';
 import { sendHtml, UNAVAILABLE_RETRY_AFTER_S } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
+import { PageCache } from './web/page-cache.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { totpRoutes } from './accounts/two-step/totp-routes.js';
 import { passkeyRoutes } from './accounts/two-step/passkey-routes.js';
 import { phoneRoutes } from './accounts/two-step/phone-routes.js';
-import { buildServices } from './services.js';
+import { buildServices, type Services } from './services.js';
 
 export interface AppOptions {
   db: Db;
@@ -80,6 +81,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.server.maxConnections = config.http.maxConnections;
   installInputRules(app);
   const services = buildServices(options.db, config, now, app.log);
+  app.decorate('services', services);
   app.addHook('onClose', () => services.cache.store.close());
   // Rate limits: shared through Redis when several app processes run, else this process's own.
   const limitStore = config.redisUrl
@@ -141,7 +143,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     };
   };
   const signIn = new SignInFlow(new SignedValues(config.secretKey, now, config.secretKeyFallbacks), services.sessions, services.twoStep);
-  const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now };
+  const pages = new PageCache(services.cache, {
+    ttlSeconds: config.pageCacheSeconds,
+    isVisitor: (request) => request.session === null && request.cookies[sessionCookieName(request)] === undefined,
+  });
+  const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now, pages };
 
   // A POST without a body (a fetch from our script) is an empty form, so body
   // schemas still apply and reject anything extra.
@@ -204,5 +210,9 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 declare module 'fastify' {
   interface FastifyRequest {
     queryStats?: QueryStats;
+  }
+  interface FastifyInstance {
+    /** The app's own services: the CLI and tests act through these (one cache, one announcement of changes). */
+    services: Services;
   }
 }

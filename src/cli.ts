@@ -96,6 +96,10 @@ async function main(argv: string[]): Promise<number> {
     case 'rerender': {
       const db = openDatabase(config.databaseUrl, config.database);
       const { posts, comments } = await rerenderAll(db);
+      // Cached pages hold the old HTML: a shared cache (CACHE_URL) drops them now; a server's own memory cache after PAGE_CACHE_SECONDS.
+      const services = buildServices(db, config, Date.now, quietLogger);
+      await services.changes.announceAll();
+      await services.cache.store.close();
       await db.close();
       console.log(`rerendered posts: ${posts.checked} checked, ${posts.changed} rewritten; comments: ${comments.checked} checked, ${comments.changed} rewritten`);
       return 0;
@@ -150,7 +154,12 @@ async function withServices(config: Config, work: (services: Services) => Promis
   const db = openDatabase(config.databaseUrl, config.database);
   try {
     await migrateToLatest(db);
-    return await work(buildServices(db, config, Date.now, quietLogger));
+    const services = buildServices(db, config, Date.now, quietLogger);
+    try {
+      return await work(services);
+    } finally {
+      await services.cache.store.close();
+    }
   } finally {
     await db.close();
   }

@@ -48,6 +48,8 @@ export interface Config {
   sms: SmsConfig;
   /** CACHE_URL: where cached pages live (docs/operations.md, "Cache"). */
   cache: CacheSettings;
+  /** PAGE_CACHE_SECONDS: how long a visitor's page is kept (and a reverse proxy's s-maxage); 0 turns it off. */
+  pageCacheSeconds: number;
   /** Redis shared by all app processes (rate limits); unset: each process keeps its own in memory. */
   redisUrl: string | undefined;
   /** WEB_CONCURRENCY: how many processes `charcha serve` runs (node:cluster) when --workers is not given. */
@@ -139,6 +141,13 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return value;
+}
+
+/** A day at most: longer, and an edit missed by a purge would show for too long. */
+function pageCacheSeconds(env: Env): number {
+  const seconds = int(env, 'PAGE_CACHE_SECONDS', 300, 0);
+  if (seconds > 86_400) throw new ConfigError(`PAGE_CACHE_SECONDS must be at most 86400 (a day), got "${env.PAGE_CACHE_SECONDS}"`);
+  return seconds;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -416,6 +425,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     sms: smsConfig(env),
     cache: cacheSettings(env),
+    pageCacheSeconds: pageCacheSeconds(env),
     redisUrl: redisUrl(env),
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1),

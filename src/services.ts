@@ -14,6 +14,7 @@ import { TwoStep } from './accounts/two-step/factors.js';
 import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
 import { TotpService } from './accounts/two-step/totp.js';
 import { createCache, type AppCache } from './cache/index.js';
+import { Changes } from './cache/changes.js';
 import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -59,6 +60,8 @@ export interface Services {
   sms: SmsSender;
   /** CACHE_URL's cache and its generations (page caching, invalidation); misses while the backend is away. The app closes it. */
   cache: AppCache;
+  /** Writes say what they changed; cached pages (here and in a reverse proxy) that showed it go. */
+  changes: Changes;
   /** Readiness for the load balancer's probe: database and cache. */
   health: HealthService;
   /** A person's verified phone and the codes texted to it (the `sms` second factor). */
@@ -68,20 +71,21 @@ export interface Services {
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
   const policy = new Policy(config.policy, now);
   const passwords = new PasswordHasher(config.passwordHashCost);
-  const accounts = new AccountService(db.kysely, db.dialect, now, passwords);
+  const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
+  const changes = new Changes(cache.generations, undefined, logger);
+  const accounts = new AccountService(db.kysely, db.dialect, now, passwords, changes);
   const sessions = new SessionStore(db.kysely, db.dialect, now, {
     idleMs: config.sessionIdleMinutes * 60_000,
     maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
     staffNeedSecondStep: config.staffNeedSecondStep,
   });
   const mail = createMailer(config.mail, config.isProduction, logger);
-  const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold });
-  const comments = new CommentService(db.kysely, db.dialect, policy, now);
+  const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold }, changes);
+  const comments = new CommentService(db.kysely, db.dialect, policy, now, changes);
   const keys = [config.secretKey, ...config.secretKeyFallbacks];
   // Apps list the account under this name: the forum's host when known.
   const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
   const recoveryCodes = new RecoveryCodes(db.kysely, now);
-  const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
   const passkeys = new PasskeyService(db.kysely, db.dialect, now);
   const sms = createSmsSender(config.sms, { logger, now });
   // The console provider puts codes in the log: for development only.
@@ -97,9 +101,9 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     email: new EmailService(db.kysely, now, accounts, sessions, mail, new SignedTokens(config.secretKey, config.secretKeyFallbacks)),
     posts,
     comments,
-    votes: new VoteService(db.kysely, db.dialect, policy, now),
+    votes: new VoteService(db.kysely, db.dialect, policy, now, changes),
     admin: new AdminService(db.kysely, db.dialect, policy, now),
-    moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }),
+    moderation: new ModerationService(db.kysely, db.dialect, policy, now, { posts, comments }, changes),
     sms,
     phones,
     twoStep: new TwoStep([totp, recoveryCodes, passkeys, phones.factor]),
@@ -107,6 +111,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     recoveryCodes,
     passkeys,
     cache,
+    changes,
     health: new HealthService(db.kysely, cache.store),
   };
 }

@@ -137,7 +137,7 @@ describe('passwords at the standard (production) cost', () => {
 
     // A member whose hash was made at the low cost, as before the cost was raised.
     const earlier = unique('Rosa');
-    await new AccountService(t().db.kysely, t().db.dialect, Date.now, new PasswordHasher('low')).signup({ username: earlier, password: 'correct-horse-battery' });
+    await new AccountService(t().db.kysely, t().db.dialect, Date.now, new PasswordHasher('low'), t().services.changes).signup({ username: earlier, password: 'correct-horse-battery' });
     expect(await storedHash(earlier)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     expect((await new BrowserSession(t().app).login(earlier)).statusCode).toBe(303);
     expect(await storedHash(earlier)).toMatch(standard);

@@ -47,6 +47,19 @@ describe('queries per page', () => {
     expect(await count(`/discuss/${bigThread}/?sort=old&page=2`)).toBe(big);
   });
 
+  it('send a 1,000-comment page in under 60 KB, from the cache to a visitor and made afresh for a member', async () => {
+    const reader = await member(t().app);
+    for (const encoding of ['br', 'gzip']) {
+      const headers = { 'accept-encoding': encoding };
+      const visitor = await t().app.inject({ method: 'GET', url: `/discuss/${bigThread}/`, headers });
+      const signedIn = await reader.get(`/discuss/${bigThread}/`, headers);
+      for (const response of [visitor, signedIn]) {
+        expect(response.headers['content-encoding']).toBe(encoding);
+        expect(response.rawPayload.length).toBeLessThan(60 * 1024);
+      }
+    }
+  });
+
   it('find the page of a comment behind a permalink in 2 queries, on a 10- and a 1,000-comment thread alike', async () => {
     const { db } = t();
     const lastOf = async (postId: number) =>

@@ -174,6 +174,10 @@ describe('new accounts', () => {
     t().clock.advance(3 * 24 * 3_600_000 - 60_000);
     expect(await marks(`/discuss/${postId}/`)).toBe(2);
     t().clock.advance(60_000);
+    // A visitor's cached page may keep the mark for its PAGE_CACHE_SECONDS; a member's page is made afresh.
+    const reader = await member(t().app);
+    expect(((await reader.get(`/discuss/${postId}/`)).body.match(/class="new-account"/g) ?? []).length).toBe(0);
+    t().clock.advance(300_000);
     expect(await marks('/')).toBe(0);
     expect(await marks(`/discuss/${postId}/`)).toBe(0);
     expect(await marks(`/profile/${author.username}/`)).toBe(0);

@@ -12,6 +12,7 @@ import { clearSessionCookie } from './session-hooks.js';
 import { loginPage as renderLoginPage, profilePage, signupPage } from './views.js';
 import { PAGE_SIZE } from '../forum/posts.js';
 import { mailLinkOrigin } from '../mail/links.js';
+import { family } from '../cache/changes.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 
@@ -109,19 +110,14 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
     '/profile/:username',
     { config: { access: 'public' }, schema: { params: Type.Object({ username: Type.String({ maxLength: 100 }) }), querystring: PageQuery } },
     async (request, reply) => {
-      const user = await accounts.requireByUsername(request.params.username);
-      const page = request.query.page ?? 1;
-      const [postPage, commentPage] = await Promise.all([posts.list('new', page, user.id), comments.listByAuthor(user.id, page, PAGE_SIZE)]);
-      return sendHtml(
-        reply,
-        profilePage(deps.view(request), {
-          user,
-          posts: postPage.posts,
-          comments: commentPage.comments,
-          page,
-          hasMore: postPage.hasMore || commentPage.hasMore,
-        }),
-      );
+      // The name's owner never changes (a deleted account loses its name), so it may be read before the stamp.
+      const { id } = await accounts.requireByUsername(request.params.username);
+      return deps.pages.send(request, reply, [family.lists, family.user(id)], async () => {
+        const user = await accounts.requireByUsername(request.params.username);
+        const page = request.query.page ?? 1;
+        const [postPage, commentPage] = await Promise.all([posts.list('new', page, user.id), comments.listByAuthor(user.id, page, PAGE_SIZE)]);
+        return profilePage(deps.view(request), { user, posts: postPage.posts, comments: commentPage.comments, page, hasMore: postPage.hasMore || commentPage.hasMore });
+      });
     },
   );
 };

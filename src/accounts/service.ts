@@ -4,6 +4,7 @@ import { MEMBER_GROUP } from '../access/permissions.js';
 import type { Actor } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database, User } from '../db/schema.js';
+import type { Changes } from '../cache/changes.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { DELETED_USER, PER_USER_TABLES, reservedUsernameKey } from './deletion.js';
@@ -42,6 +43,7 @@ export class AccountService {
     private readonly dialect: DialectName,
     private readonly now: Clock,
     private readonly passwords: PasswordHasher,
+    private readonly changes: Changes,
   ) {}
 
   async signup(input: SignupInput): Promise<User> {
@@ -195,6 +197,8 @@ export class AccountService {
       // The public log named them when banned or unbanned.
       await trx.updateTable('moderation_log').set({ subject: DELETED_USER }).where('target_type', '=', 'user').where('target_id', '=', userId).execute();
     });
+    // Their name showed on every page they wrote on.
+    await this.changes.announceAll();
   }
 
   /** Whether the account has a password (provider- or passkey-only accounts have none). */

@@ -4,6 +4,7 @@ import type { DialectName } from '../db/database.js';
 import type { Comment, Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { family, type Changes } from '../cache/changes.js';
 import { renderMarkdown } from './markdown.js';
 import { live } from './live.js';
 import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
@@ -45,6 +46,7 @@ export class CommentService {
     private readonly dialect: DialectName,
     private readonly policy: Policy,
     private readonly now: Clock,
+    private readonly changes: Changes,
   ) {}
 
   /**
@@ -55,7 +57,7 @@ export class CommentService {
    */
   async add(input: NewComment): Promise<{ comment: Comment; duplicate: boolean }> {
     const text = validText(input.text);
-    return inTransaction(this.db, async (trx) => {
+    const added = await inTransaction(this.db, async (trx) => {
       const post = await this.lockPost(trx, input.postId);
       if (!post || post.deleted_at !== null) throw new NotFoundError('No such discussion');
       if (!this.policy.can(input.author, 'comment.add', post)) {
@@ -112,6 +114,8 @@ export class CommentService {
         .execute();
       return { comment, duplicate: false };
     });
+    if (!added.duplicate) await this.changes.announce(family.lists, family.post(input.postId), family.user(input.author.id));
+    return added;
   }
 
   async edit(commentId: number, actor: Actor, rawText: string): Promise<Comment> {
@@ -125,6 +129,7 @@ export class CommentService {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (numUpdatedRows === 0n) throw new NotFoundError('No such comment');
+    await this.changes.announce(family.post(comment.post_id), family.user(comment.author_id));
     return comment;
   }
 
@@ -134,7 +139,8 @@ export class CommentService {
    * changes nothing and succeeds like the first time.
    */
   async delete(commentId: number, actor: Actor, audit?: DeleteAudit<Comment>): Promise<Comment> {
-    return inTransaction(this.db, async (trx) => {
+    let deleted = false;
+    const comment = await inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('comments').select('post_id').where('id', '=', commentId).executeTakeFirst();
       if (!found) throw new NotFoundError('No such comment');
       await this.lockPost(trx, found.post_id);
@@ -152,8 +158,11 @@ export class CommentService {
         .where('id', '=', comment.post_id)
         .execute();
       await audit?.(trx, comment);
+      deleted = true;
       return comment;
     });
+    if (deleted) await this.changes.announce(family.lists, family.post(comment.post_id), family.user(comment.author_id));
+    return comment;
   }
 
   async find(commentId: number): Promise<CommentWithAuthor | undefined> {

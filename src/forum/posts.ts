@@ -8,6 +8,7 @@ import { parseLink } from './links.js';
 import { live, unheld } from './live.js';
 import { renderMarkdown } from './markdown.js';
 import { hotness } from './ranking.js';
+import { family, type Changes } from '../cache/changes.js';
 
 export const TITLE_MAX = 120;
 export const TEXT_MAX = 8192;
@@ -84,6 +85,7 @@ export class PostService {
     private readonly policy: Policy,
     private readonly now: Clock,
     private readonly settings: { flagHideThreshold: number },
+    private readonly changes: Changes,
   ) {}
 
   async create(author: Actor, input: PostInput): Promise<CreatePostResult> {
@@ -106,6 +108,7 @@ export class PostService {
       .values({ ...columns, author_id: author.id, created_at: now, hotness: hotness(0, now) })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await this.changes.announce(family.lists);
     return { created: true, post };
   }
 
@@ -120,6 +123,7 @@ export class PostService {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (numUpdatedRows === 0n) throw new NotFoundError('This discussion was deleted');
+    await this.changes.announce(family.lists, family.post(post.id));
   }
 
   /**
@@ -127,7 +131,7 @@ export class PostService {
    * Deleting it again (a double click, a second tab) changes nothing and succeeds.
    */
   async delete(postId: number, actor: Actor, audit?: DeleteAudit<Post>): Promise<void> {
-    await inTransaction(this.db, async (trx) => {
+    const deleted = await inTransaction(this.db, async (trx) => {
       const post = await trx
         .selectFrom('posts')
         .selectAll()
@@ -135,7 +139,7 @@ export class PostService {
         .$if(this.dialect === 'postgres', (q) => q.forUpdate())
         .executeTakeFirst();
       if (!post) throw new NotFoundError('No such discussion');
-      if (post.deleted_at !== null) return;
+      if (post.deleted_at !== null) return false;
       if (!this.policy.can(actor, 'post.delete', post)) throw new ForbiddenError('You can only delete your own discussions.');
       await trx
         .updateTable('posts')
@@ -143,7 +147,9 @@ export class PostService {
         .where('id', '=', post.id)
         .execute();
       await audit?.(trx, post);
+      return true;
     });
+    if (deleted) await this.changes.announce(family.lists, family.post(postId));
   }
 
   async find(postId: number): Promise<PostWithAuthor | undefined> {

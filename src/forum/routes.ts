@@ -11,6 +11,7 @@ import { FLAG_REASONS, VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './
 import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, flagPage, itemAnchor, postFormPage, postListPage } from './views.js';
 import { html, trustedHtml } from '../web/html.js';
 import { timeTag } from '../web/time.js';
+import { family } from '../cache/changes.js';
 
 // Generous caps here only bound the request; the services give the real limits as field messages.
 const PostBody = Type.Object(
@@ -49,15 +50,17 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     ['/', 'hot', 'Top discussions', 'Top'],
     ['/new', 'new', 'Newest discussions', 'New'],
   ] as const) {
-    app.get(path, { config: { access: 'public' }, schema: { querystring: PageQuery } }, async (request, reply) => {
-      const page = request.query.page ?? 1;
-      const { posts: ranked, hasMore } = await posts.list(order, page);
-      // Pinned posts head the front page's first page (one query more there); the ranked list leaves them out.
-      const items = order === 'hot' && page === 1 ? [...(await posts.pinned()), ...ranked] : ranked;
-      const user = request.session?.user;
-      const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map<number, ViewerVote>();
-      return sendHtml(reply, postListPage(deps.view(request), { heading, title, base: path, posts: items, votes: myVotes, page, hasMore }));
-    });
+    app.get(path, { config: { access: 'public' }, schema: { querystring: PageQuery } }, async (request, reply) =>
+      deps.pages.send(request, reply, [family.lists], async () => {
+        const page = request.query.page ?? 1;
+        const { posts: ranked, hasMore } = await posts.list(order, page);
+        // Pinned posts head the front page's first page (one query more there); the ranked list leaves them out.
+        const items = order === 'hot' && page === 1 ? [...(await posts.pinned()), ...ranked] : ranked;
+        const user = request.session?.user;
+        const myVotes = user ? await votes.forPosts(user.id, items.map((p) => p.id)) : new Map<number, ViewerVote>();
+        return postListPage(deps.view(request), { heading, title, base: path, posts: items, votes: myVotes, page, hasMore });
+      }),
+    );
   }
 
   app.get('/start-discussion', { config: { access: 'forum.add_post' } }, async (request, reply) =>
@@ -113,7 +116,10 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
         querystring: Type.Object({ sort: SortQuery.properties.sort, page: PageNumber }, { additionalProperties: false }),
       },
     },
-    async (request, reply) => sendHtml(reply, await showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1)),
+    async (request, reply) =>
+      deps.pages.send(request, reply, [family.post(request.params.id)], () =>
+        showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1),
+      ),
   );
 
   app.post('/discuss/:id', { config: { access: 'forum.add_comment', speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {

@@ -4,6 +4,7 @@ import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
+import { family, type Changes } from '../cache/changes.js';
 import { hotness } from './ranking.js';
 
 export type VoteTarget = 'post' | 'comment';
@@ -73,6 +74,7 @@ export class VoteService {
     private readonly dialect: DialectName,
     private readonly policy: Policy,
     private readonly now: Clock,
+    private readonly changes: Changes,
   ) {}
 
   /**
@@ -86,10 +88,12 @@ export class VoteService {
     if (action === 'flag' && reason === undefined) throw new ValidationError({ reason: 'Say why you flag this.' });
     const t = TABLES[target];
     const userId = actor.id;
-    return inTransaction(this.db, async (trx) => {
+    let changed: string[] = [];
+    const outcome = await inTransaction(this.db, async (trx) => {
       const item = await trx
         .selectFrom(t.items as 'posts')
         .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at', 'hidden_at'])
+        .select(sql.ref<number>(target === 'post' ? 'id' : 'post_id').as('discussion_id'))
         .where('id', '=', itemId)
         .$if(this.dialect === 'postgres', (q) => q.forUpdate())
         .executeTakeFirst();
@@ -172,8 +176,12 @@ export class VoteService {
           .where('id', '=', item.author_id)
           .execute();
       }
+      // Listings show posts' scores (and hide what flags hid); a profile shows karma and comments.
+      changed = [family.post(item.discussion_id), family.user(item.author_id), ...(target === 'post' ? [family.lists] : [])];
       return result;
     });
+    await this.changes.announce(...changed);
+    return outcome;
   }
 
   /**

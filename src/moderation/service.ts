@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Action, Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database, ModerationLogTable } from '../db/schema.js';
+import { family, type Changes } from '../cache/changes.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import type { CommentService } from '../forum/comments.js';
@@ -107,6 +108,7 @@ export class ModerationService {
     private readonly policy: Policy,
     private readonly now: Clock,
     private readonly forum: { posts: PostService; comments: CommentService },
+    private readonly changes: Changes,
   ) {}
 
   /**
@@ -119,10 +121,13 @@ export class ModerationService {
     if (!needs) throw new NotFoundError(`A ${target} cannot be ${action}ed`);
     if (!this.policy.can(actor, needs as 'post.hide')) throw new ForbiddenError('You may not do that.');
     const reason = validReason(rawReason);
-    return inTransaction(this.db, async (trx) => {
+    let changed: string[] = [];
+    const acted = await inTransaction(this.db, async (trx) => {
       const item = await this.lockItem(trx, target, id);
       if (item.deleted_at !== null) throw new NotFoundError(`This ${target} was deleted`);
       if (!rule.applies(item)) return false;
+      // A post's state shows in the listings; a comment's in its discussion and on its author's profile.
+      changed = 'post_id' in item ? [family.post(item.post_id), family.user(item.author_id)] : [family.lists, family.post(id)];
       const now = this.now();
       await trx
         .updateTable(target === 'post' ? 'posts' : ('comments' as 'posts'))
@@ -132,6 +137,8 @@ export class ModerationService {
       await this.log(trx, actor, { action, target_type: target, target_id: id, subject: item.subject, reason });
       return true;
     });
+    await this.changes.announce(...changed);
+    return acted;
   }
 
   /** A moderator deletes someone else's post (the author deletes their own through PostService). */
@@ -313,7 +320,7 @@ export class ModerationService {
             .executeTakeFirst()
         : await trx
             .selectFrom('comments')
-            .select([...columns, 'text'])
+            .select([...columns, 'text', 'post_id', 'author_id'])
             .where('id', '=', id)
             .$if(this.dialect === 'postgres', (q) => q.forUpdate())
             .executeTakeFirst()

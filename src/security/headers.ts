@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_FRAMING, framingPolicies, type FramingHeaders } from './framing.js';
+import { addVary } from '../web/respond.js';
 
 // Our own scripts and styles come from our origin, and nothing inline runs
 // (no nonce, never 'unsafe-inline'): pages carry no inline code, so one page
@@ -49,7 +50,7 @@ function headerSetter(options: SecurityHeaderOptions): (request: FastifyRequest,
     if (request.session) reply.header('Cache-Control', 'private, no-store');
     else if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-cache');
     // Routes that never read the session (static files, the embed view, probes) answer everyone alike.
-    if (request.routeOptions.config.session !== false) reply.header('Vary', 'Cookie');
+    if (request.routeOptions.config.session !== false) addVary(reply, 'Cookie');
   };
 }
 

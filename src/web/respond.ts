@@ -1,11 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { COMPRESS_MIN_BYTES, compressNow, negotiateEncoding } from './compression.js';
 import type { SafeHtml } from './html.js';
 
 /** Retry-After on answers given while the database or Redis is unavailable: about a restart's length. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 export function sendHtml(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(body.value);
+  return sendCompressed(reply.code(status).type('text/html; charset=utf-8'), Buffer.from(body.value));
+}
+
+/** A page made for this request, compressed now in the encoding the client takes best. */
+export function sendCompressed(reply: FastifyReply, body: Buffer): FastifyReply {
+  addVary(reply, 'Accept-Encoding');
+  const encoding = body.length < COMPRESS_MIN_BYTES ? 'identity' : negotiateEncoding(reply.request.headers['accept-encoding']);
+  if (encoding === 'identity') return reply.send(body);
+  return reply.header('Content-Encoding', encoding).send(compressNow(body, encoding));
+}
+
+/** Adds a request header to Vary, keeping those already named. */
+export function addVary(reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('Vary');
+  const fields = typeof current === 'string' ? current.split(',').map((f) => f.trim()).filter(Boolean) : [];
+  if (!fields.some((f) => f.toLowerCase() === field.toLowerCase())) fields.push(field);
+  reply.header('Vary', fields.join(', '));
 }
 
 /** Whether the client asked for JSON (fetch from our script) rather than a page. */

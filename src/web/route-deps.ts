@@ -6,6 +6,7 @@ import type { PresessionTokens } from '../security/csrf.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import type { Services } from '../services.js';
 import type { ViewContext } from './context.js';
+import type { PageCache } from './page-cache.js';
 
 /** What each feature's route plugin receives: services and the request-level helpers. */
 export interface RouteDeps {
@@ -19,4 +20,6 @@ export interface RouteDeps {
   /** Every way in ends through it: the second step, then a fresh session. */
   signIn: SignInFlow;
   now: Clock;
+  /** Visitors' pages, made once per version of what they show. */
+  pages: PageCache;
 }

@@ -1,7 +1,7 @@
 import type { FastifyContextConfig, FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { buildServices, type Services } from '../../src/services.js';
+import type { Services } from '../../src/services.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
@@ -58,7 +58,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
   const app = await buildApp(config, { db, now: clock.now, onRoute });
   await app.ready();
-  return { app, db, services: buildServices(db, config, clock.now, app.log), config, clock, database, routes };
+  return { app, db, services: app.services, config, clock, database, routes };
 }
 
 export async function stopTestApp(t: TestApp): Promise<void> {

@@ -131,6 +131,29 @@ describe('the page cache', () => {
     expect(stale.body).not.toContain(`/discuss/${postId}/edit/`);
   });
 
+  it('lays each reader’s own votes and controls over one shared comment tree', async () => {
+    const [alice, bob, carol] = [await member(t().app), await member(t().app), await member(t().app)];
+    const postId = await startDiscussion(alice, { title: 'One tree, many readers' });
+    const bobs = await comment(bob, postId, 'Bob speaks');
+    const carols = await comment(carol, postId, 'Carol answers');
+    await alice.fetchJson(`/api/comments/${bobs}/upvote`);
+    const page = `/discuss/${postId}/`;
+    const controlsOf = (body: string, id: number) => body.slice(body.indexOf(`id="c${id}"`)).split('</details>')[0]!;
+    const [forAlice, forBob, forCarol] = [await alice.get(page), await bob.get(page), await carol.get(page)];
+    // Made once (the first reader), then only each reader's session and votes.
+    expect(queryCount(forCarol)).toBe(2);
+    expect(controlsOf(forAlice.body, bobs)).toContain('aria-label="Upvote" aria-pressed="true"');
+    expect(controlsOf(forCarol.body, bobs)).toContain('aria-label="Upvote" aria-pressed="false"');
+    expect(controlsOf(forBob.body, bobs)).toContain(`/comments/${bobs}/edit/`);
+    expect(controlsOf(forBob.body, bobs)).not.toContain('aria-label="Upvote"');
+    expect(controlsOf(forCarol.body, bobs)).not.toContain(`/comments/${bobs}/edit/`);
+    expect(controlsOf(forCarol.body, carols)).toContain(`/comments/${carols}/edit/`);
+    expect(forBob.body).toContain('Carol answers');
+    // A vote is a new version of the thread: the next reader sees the new score.
+    await carol.fetchJson(`/api/comments/${bobs}/upvote`);
+    expect(controlsOf((await bob.get(page)).body, bobs)).toContain('2 points');
+  });
+
   it('lets a page go after PAGE_CACHE_SECONDS', async () => {
     await visit(t().app, '/new');
     expect(queryCount(await visit(t().app, '/new'))).toBe(0);

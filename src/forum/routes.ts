@@ -8,7 +8,8 @@ import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
 import { CsrfField, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
 import { FLAG_REASONS, VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
-import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, flagPage, itemAnchor, postFormPage, postListPage } from './views.js';
+import { commentFormPage, deleteCommentPage, deletePostPage, discussionPage, flagPage, itemAnchor, postFormPage, postListPage, sharedCommentTree } from './views.js';
+import { ThreadPages } from './thread-cache.js';
 import { html, trustedHtml } from '../web/html.js';
 import { timeTag } from '../web/time.js';
 import { family } from '../cache/changes.js';
@@ -83,6 +84,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     }
   });
 
+  const threadPages = new ThreadPages(deps.services.cache.generations);
   const showDiscussion = async (
     request: FastifyRequest,
     postId: number,
@@ -90,20 +92,26 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     page: number,
     commentForm?: { text: string; errors: FieldErrors },
   ) => {
-    const post = await posts.require(postId);
-    const thread = await comments.threadPage(post.id, sort, page);
+    const ctx = deps.view(request);
+    const shared = await threadPages.get({ postId, sort, page, seesHidden: ctx.can('comment.hide') }, async () => {
+      const post = await posts.require(postId);
+      const thread = await comments.threadPage(post.id, sort, page);
+      const view = { post, comments: thread.comments, totalComments: thread.total, sort, page, hasMore: thread.hasMore, postVote: undefined, commentVotes: new Map() };
+      return { post, total: thread.total, hasMore: thread.hasMore, tree: sharedCommentTree(ctx, view) };
+    });
     const user = request.session?.user;
-    const mine = user ? await votes.forDiscussion(user.id, post.id) : { post: undefined, comments: new Map() };
-    return discussionPage(deps.view(request), {
-      post,
-      comments: thread.comments,
-      totalComments: thread.total,
+    const mine = user ? await votes.forDiscussion(user.id, postId) : { post: undefined, comments: new Map<number, ViewerVote>() };
+    return discussionPage(ctx, {
+      post: shared.post,
+      comments: [],
+      totalComments: shared.total,
       sort,
       page,
-      hasMore: thread.hasMore,
+      hasMore: shared.hasMore,
       postVote: mine.post,
       commentVotes: mine.comments,
       commentForm,
+      sharedTree: shared.tree,
     });
   };
 

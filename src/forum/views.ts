@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ViewContext } from '../web/context.js';
 import { DELETED_USER } from '../accounts/deletion.js';
 import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/forms.js';
@@ -134,10 +135,38 @@ export interface DiscussionView {
   commentForm?: { text: string; errors: FieldErrors } | undefined;
   /** The embed: no forms, vote buttons or reply links; permalinks lead to the full page. */
   readOnly?: boolean;
+  /** The comment tree already made for this version of the thread (shared-tree.ts); the viewer's controls are laid over it. */
+  sharedTree?: SharedTree;
 }
 
+/** What a comment's controls depend on: the few columns a shared tree keeps per comment. */
+export type CommentControlsOf = Pick<ThreadComment, 'id' | 'author_id' | 'depth' | 'upvotes' | 'downvotes' | 'created_at' | 'deleted_at' | 'hidden_at'>;
+
+/**
+ * A thread's comments made once for every viewer: the HTML between the
+ * places where each viewer's own controls go (`fragments`, one more than
+ * `slots`), and the comment each place is for.
+ */
+export interface SharedTree {
+  fragments: string[];
+  slots: CommentControlsOf[];
+}
+
+/** A comment's controls for this viewer: vote arrows, reply, flag, edit, delete, moderation. */
+export function commentControls(ctx: ViewContext, c: CommentControlsOf, view: DiscussionView): SafeHtml {
+  const { arrows, flag } = voteButtons(ctx, 'comment', c, view.commentVotes.get(c.id));
+  const mayReply = c.depth < MAX_DEPTH && (!ctx.user || ctx.can('comment.add', view.post));
+  const reply = mayReply ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
+  const edit = ctx.can('comment.edit', c) ? html`<a href="/comments/${c.id}/edit/">edit</a>` : '';
+  const remove = ctx.can('comment.delete', c) ? html`<a href="/comments/${c.id}/delete/">delete</a>` : '';
+  return html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}${moderationLinks(ctx, 'comment', c)}</div>`;
+}
+
+/** How commentTree fills a comment's controls: this viewer's, or a shared tree's marker. */
+type ControlsFiller = (c: ThreadComment) => SafeHtml;
+
 /** A comment's own part: one header line (author, points, age, permalink), its text, then what you can do with it. */
-function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, parentOffPage: boolean): SafeHtml {
+function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, parentOffPage: boolean, controls: ControlsFiller): SafeHtml {
   const readOnly = view.readOnly ?? false;
   const permalink = `${readOnly ? `/discuss/${view.post.id}/` : ''}#c${c.id}`;
   const context = parentOffPage
@@ -146,12 +175,7 @@ function commentBody(ctx: ViewContext, c: ThreadComment, view: DiscussionView, p
   if (c.deleted_at !== null) return html`<div class="body">${context}<p class="meta"><span class="deleted">[deleted]</span></p></div>`;
   const hidden = c.hidden_at !== null;
   if (hidden && !seesHidden(ctx, 'comment')) return html`<div class="body">${context}<p class="meta"><span class="deleted">[hidden by a moderator]</span></p></div>`;
-  const { arrows, flag } = voteButtons(ctx, 'comment', c, view.commentVotes.get(c.id), readOnly);
-  const mayReply = c.depth < MAX_DEPTH && (!ctx.user || ctx.can('comment.add', view.post));
-  const reply = mayReply ? html`<a href="${ctx.user ? `/comments/${c.id}/reply/` : loginLink(ctx)}">reply</a>` : '';
-  const edit = ctx.can('comment.edit', c) ? html`<a href="/comments/${c.id}/edit/">edit</a>` : '';
-  const remove = ctx.can('comment.delete', c) ? html`<a href="/comments/${c.id}/delete/">delete</a>` : '';
-  const actions = readOnly ? '' : html`<div class="actions">${arrows}${reply}${flag}${edit}${remove}${moderationLinks(ctx, 'comment', c)}</div>`;
+  const actions = readOnly ? '' : controls(c);
   const meta = joined([
     hidden ? html`<strong class="hidden-mark">hidden by a moderator</strong>` : '',
     authorLink(ctx, c.author, c.author_joined),
@@ -170,7 +194,7 @@ ${actions}</div>`;
  * not on the page start a new nest, with a link up to their parent. Deleted
  * comments show only where replies hang below them.
  */
-export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
+export function commentTree(ctx: ViewContext, view: DiscussionView, controls: ControlsFiller = (c) => commentControls(ctx, c, view)): SafeHtml {
   const onPage = new Set(view.comments.map((c) => c.id));
   const children = new Map<number | null, ThreadComment[]>();
   const roots: ThreadComment[] = [];
@@ -189,9 +213,32 @@ export function commentTree(ctx: ViewContext, view: DiscussionView): SafeHtml {
     // The summary is the fold toggle; the name in it is for when the comment is folded (and for screen readers).
     const count = replies.length ? html`<span class="count">, ${plural(replies.length, 'reply', 'replies')}</span>` : '';
     return html`<li id="c${c.id}" class="comment"><details open><summary><span class="who">${name}${count}</span></summary>
-${commentBody(ctx, c, view, c.parent_id !== null && !onPage.has(c.parent_id))}${replies.length ? html`<ol class="replies">${replies}</ol>` : ''}</details></li>`;
+${commentBody(ctx, c, view, c.parent_id !== null && !onPage.has(c.parent_id), controls)}${replies.length ? html`<ol class="replies">${replies}</ol>` : ''}</details></li>`;
   };
   return html`<ol class="comments">${roots.map(render)}</ol>`;
+}
+
+/**
+ * Makes the tree once for every viewer who sees what this one sees (hidden
+ * comments are the only difference: moderators see them). Each comment's
+ * controls are left as a marker no text can contain (a fresh random one).
+ */
+export function sharedCommentTree(ctx: ViewContext, view: DiscussionView): SharedTree {
+  const marker = `<!--controls:${randomBytes(12).toString('base64url')}-->`;
+  const slots: CommentControlsOf[] = [];
+  const made = commentTree(ctx, view, (c) => {
+    const { id, author_id, depth, upvotes, downvotes, created_at, deleted_at, hidden_at } = c;
+    slots.push({ id, author_id, depth, upvotes, downvotes, created_at, deleted_at, hidden_at });
+    return trustedHtml(marker);
+  });
+  return { fragments: made.value.split(marker), slots };
+}
+
+/** A shared tree with this viewer's controls in their places. */
+function overlaidTree(ctx: ViewContext, view: DiscussionView, tree: SharedTree): SafeHtml {
+  const parts = [tree.fragments[0]!];
+  for (const [i, c] of tree.slots.entries()) parts.push(commentControls(ctx, c, view).value, tree.fragments[i + 1]!);
+  return trustedHtml(parts.join(''));
 }
 
 export function commentForm(ctx: ViewContext, action: string, o: { text?: string | undefined; errors?: FieldErrors | undefined; label: string; submit: string }): SafeHtml {
@@ -260,7 +307,7 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
 ${view.totalComments > 1 ? sortLinks : ''}
-${commentTree(ctx, view)}
+${view.sharedTree ? overlaidTree(ctx, view, view.sharedTree) : commentTree(ctx, view)}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}
 </section>`,

@@ -3,13 +3,17 @@
 // Every way a session ends (logout, sign out others, password change and
 // reset, a ban, account deletion) holds for a copy of the cookie too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { COOKIE_CONTEXT } from '../src/accounts/cookie-sessions.js';
+import { LAST_SEEN_RESOLUTION_MS, type SessionStoreKind } from '../src/accounts/sessions.js';
 import { CONFIRM_WINDOW_MS } from '../src/accounts/two-step/recent-auth.js';
-import type { SessionStoreKind } from '../src/accounts/sessions.js';
-import { useTestApp, type TestApp } from './support/app.js';
-import { BrowserSession } from './support/browser-session.js';
+import { SecretBox } from '../src/security/secret-box.js';
+import { TestClock, testConfig, useTestApp, type TestApp } from './support/app.js';
+import { BrowserSession, queryCount } from './support/browser-session.js';
 import { member } from './support/forum.js';
 import { joinGroup } from './support/moderation.js';
 import { redisServerInstalled, useRedisServer } from './support/redis-server.js';
+import { createTestDatabase } from './support/test-db.js';
 import { enrolTotp, passwordStep, totpCode } from './support/totp.js';
 
 const PASSWORD = 'correct-horse-battery';
@@ -146,6 +150,18 @@ describe.each(STORES)('SESSION_STORE=%s', (store) => {
       expect((await other.get('/moderation/')).statusCode).toBe(200);
     });
 
+    it('costs a signed-in page one query, the lookup with the user’s row; "last seen" a write only in the database store', async () => {
+      const reader = await member(t().app);
+      const visitor = queryCount(await t().app.inject({ method: 'GET', url: '/' }));
+      expect(queryCount(await reader.get('/'))).toBe(visitor + 1);
+      t().clock.advance(LAST_SEEN_RESOLUTION_MS + 1);
+      const later = await reader.get('/');
+      expect(queryCount(later)).toBe(visitor + 1 + (store === 'db' ? 1 : 0));
+      // The cookie store writes "last seen" into a new cookie instead.
+      expect(later.cookies.some((c) => c.name === 'sid')).toBe(store === 'cookie');
+      expect(queryCount(await reader.get('/'))).toBe(visitor + 1);
+    });
+
     it('ends a session left idle too long', async () => {
       const reader = await member(t().app);
       t().clock.advance(29 * 60_000);
@@ -168,5 +184,93 @@ describe.each(STORES)('SESSION_STORE=%s', (store) => {
       t().clock.advance(21 * 60_000);
       expect(await isSignedIn(reader)).toBe(false);
     });
+  });
+});
+
+describe('SESSION_STORE=cookie: the cookie itself', () => {
+  const OLD_KEY = 'an-earlier-secret-key-that-is-long-enough';
+  const t = useTestApp({ SESSION_STORE: 'cookie', SECRET_KEY_FALLBACKS: OLD_KEY });
+  const box = (key: string, purpose = 'session') => new SecretBox([key], purpose);
+  /** A member, and what their cookie holds (opened with the server's key). */
+  const opened = async () => {
+    const browser = await member(t().app);
+    const cookie = browser.cookies.get('sid')!;
+    const plain = box(t().config.secretKey).open(cookie, COOKIE_CONTEXT)!.plain;
+    return { browser, cookie, plain };
+  };
+  const withCookie = (value: string) => {
+    const browser = new BrowserSession(t().app);
+    browser.cookies.set('sid', value);
+    return browser;
+  };
+
+  it('is sealed: it shows neither the person nor the CSRF token, and stays far below 4 KB', async () => {
+    const { browser, cookie } = await opened();
+    await browser.get('/settings/sessions/');
+    expect(cookie.length).toBeLessThan(600);
+    expect(cookie).not.toContain(browser.csrf);
+    expect(Buffer.from(cookie.split('.')[1]!, 'base64url').toString('latin1')).not.toMatch(/"u"|"c"|csrf/);
+  });
+
+  it('signs no one in when altered, sealed with another key, for another purpose or context', async () => {
+    const { cookie, plain } = await opened();
+    const body = cookie.split('.')[1]!;
+    const flipped = `v1.${body.slice(0, 20)}${body[20] === 'A' ? 'B' : 'A'}${body.slice(21)}`;
+    const forged = [
+      flipped,
+      box('a-stranger-secret-key-that-is-long-enough').seal(plain, COOKIE_CONTEXT),
+      box(t().config.secretKey, 'totp').seal(plain, COOKIE_CONTEXT),
+      box(t().config.secretKey).seal(plain, 'another context'),
+      'v1.garbage',
+      'an-opaque-token-of-another-store',
+    ];
+    for (const value of forged) {
+      const browser = withCookie(value);
+      expect(await isSignedIn(browser)).toBe(false);
+      expect(browser.cookies.has('sid')).toBe(false);
+    }
+    // The same payload sealed as the server seals it is accepted: the refusals above are the seal's doing.
+    expect(await isSignedIn(withCookie(box(t().config.secretKey).seal(plain, COOKIE_CONTEXT)))).toBe(true);
+  });
+
+  it('still opens under a key in SECRET_KEY_FALLBACKS, and comes back sealed under the current key', async () => {
+    const { plain } = await opened();
+    const browser = withCookie(box(OLD_KEY).seal(plain, COOKIE_CONTEXT));
+    expect(await isSignedIn(browser)).toBe(true);
+    expect(box(t().config.secretKey).open(browser.cookies.get('sid')!, COOKIE_CONTEXT)?.plain).toBeDefined();
+    expect(box(OLD_KEY).open(browser.cookies.get('sid')!, COOKIE_CONTEXT)).toBeUndefined();
+  });
+});
+
+describe.skipIf(!redisServerInstalled())('REDIS_URL alone', () => {
+  const redis = useRedisServer();
+
+  it('keeps sessions in the database: setting it (for rate limits or the cache) signs nobody out', async () => {
+    const database = await createTestDatabase();
+    const clock = new TestClock();
+    const db = database.open();
+    try {
+      const before = await buildApp(testConfig(database), { db, now: clock.now });
+      const reader = await member(before);
+      await before.close();
+
+      const config = testConfig(database, { REDIS_URL: redis().url, CACHE_URL: redis().url });
+      expect(config.sessionStore).toBe('db');
+      const after = await buildApp(config, { db, now: clock.now });
+      try {
+        const same = new BrowserSession(after);
+        same.cookies.set('sid', reader.cookies.get('sid')!);
+        expect(await isSignedIn(same)).toBe(true);
+        // New sign-ins are rows of the sessions table too.
+        const newcomer = await member(after);
+        const user = await db.kysely.selectFrom('users').select('id').where('username', '=', newcomer.username).executeTakeFirstOrThrow();
+        expect(await db.kysely.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toHaveLength(1);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await db.close();
+      await database.drop();
+    }
   });
 });

@@ -19,7 +19,7 @@ import {
 } from './sessions.js';
 
 /** Sealed with this context: a value sealed for anything else does not open as a session. */
-const CONTEXT = 'session cookie v1';
+export const COOKIE_CONTEXT = 'session cookie v1';
 
 /** What the cookie holds, with short names: it travels with every request. */
 interface Payload {
@@ -65,7 +65,7 @@ export class CookieSessionStore implements SessionStore {
   }
 
   async lookup(token: string): Promise<CurrentSession | null> {
-    const opened = this.box.open(token, CONTEXT);
+    const opened = this.box.open(token, COOKIE_CONTEXT);
     if (!opened) return null;
     let payload: unknown;
     try {
@@ -123,6 +123,6 @@ export class CookieSessionStore implements SessionStore {
   }
 
   #seal(payload: Payload): string {
-    return this.box.seal(JSON.stringify(payload), CONTEXT);
+    return this.box.seal(JSON.stringify(payload), COOKIE_CONTEXT);
   }
 }

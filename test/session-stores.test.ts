@@ -12,7 +12,7 @@ import { TestClock, testConfig, useTestApp, type TestApp } from './support/app.j
 import { BrowserSession, queryCount } from './support/browser-session.js';
 import { member } from './support/forum.js';
 import { joinGroup } from './support/moderation.js';
-import { redisServerInstalled, useRedisServer } from './support/redis-server.js';
+import { redisServerInstalled, startRedisServer, useRedisServer, type RedisServer } from './support/redis-server.js';
 import { createTestDatabase } from './support/test-db.js';
 import { enrolTotp, passwordStep, totpCode } from './support/totp.js';
 
@@ -272,5 +272,34 @@ describe.skipIf(!redisServerInstalled())('REDIS_URL alone', () => {
       await db.close();
       await database.drop();
     }
+  });
+});
+
+describe.skipIf(!redisServerInstalled())('SESSION_STORE=redis while Redis is away', () => {
+  let server: RedisServer;
+  const env: Record<string, string> = { SESSION_STORE: 'redis' };
+  beforeAll(async () => {
+    server = await startRedisServer();
+    env.REDIS_URL = server.url;
+  });
+  afterAll(() => server.stop());
+  const t = useTestApp(env);
+  afterAll(() => t().services.sessions.close());
+
+  it('answers 503 to the signed-in rather than signing them out; a restart without persistence loses the sessions', async () => {
+    const reader = await member(t().app);
+    await server.stop();
+    const away = await reader.get('/');
+    expect(away.statusCode).toBe(503);
+    expect(away.headers['retry-after']).toBeDefined();
+    expect(reader.cookies.has('sid')).toBe(true);
+    // Visitors have no session to look up.
+    expect((await t().app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+    // Without persistence (docs/operations.md, "Sessions") the sessions went with the server.
+    server = await startRedisServer(server.port);
+    await expect.poll(async () => (await reader.get('/')).statusCode, { timeout: 10_000 }).toBe(200);
+    expect(reader.cookies.has('sid')).toBe(false);
+    expect((await reader.login(reader.username)).statusCode).toBe(303);
+    expect(await isSignedIn(reader)).toBe(true);
   });
 });

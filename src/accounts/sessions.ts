@@ -14,7 +14,7 @@ export interface SessionUser extends Actor {
 }
 
 export interface CurrentSession {
-  /** SHA-256 of the cookie token, as stored. */
+  /** SHA-256 of the cookie's token, as stored (db, redis); the random id sealed inside the cookie (cookie). */
   id: string;
   csrfToken: string;
   createdAt: number;

@@ -163,3 +163,20 @@ describe('CACHE_URL', () => {
     expect(() => loadConfig({ ...base, CACHE_URL: 'http://user:secret@x' })).toThrow(/^(?!.*secret)/);
   });
 });
+
+describe('SESSION_STORE', () => {
+  it('is db by default, and REDIS_URL alone (for rate limits or the cache) does not move sessions', () => {
+    expect(loadConfig({ ...base }).sessionStore).toBe('db');
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('db');
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379', CACHE_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('db');
+    expect(loadConfig({ ...base, SESSION_STORE: 'cookie' }).sessionStore).toBe('cookie');
+    expect(loadConfig({ ...base, SESSION_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('redis');
+  });
+
+  it('refuses an unknown store, and redis without REDIS_URL', () => {
+    expect(() => loadConfig({ ...base, SESSION_STORE: 'memcached' })).toThrow(/SESSION_STORE must be one of db, redis, cookie, got "memcached"/);
+    expect(() => loadConfig({ ...base, SESSION_STORE: 'redis' })).toThrow(/SESSION_STORE=redis needs REDIS_URL/);
+    // The cache's Redis is not the sessions' one: CACHE_URL does not stand in for REDIS_URL.
+    expect(() => loadConfig({ ...base, SESSION_STORE: 'redis', CACHE_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
+  });
+});

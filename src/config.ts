@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PolicySettings } from './access/policy.js';
 import type { PasswordHashCost } from './accounts/passwords.js';
+import type { SessionStoreKind } from './accounts/sessions.js';
 import { readSmsConfig, SmsSettingsError, type SmsConfig } from './sms/index.js';
 
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   /** Session lifetimes. */
   sessionIdleMinutes: number;
   sessionMaxDays: number;
+  /** SESSION_STORE: where sessions live; `db` by default, REDIS_URL alone never moves them (docs/operations.md, "Sessions"). */
+  sessionStore: SessionStoreKind;
   /** Pino log level; "silent" in tests. */
   logLevel: string;
   /** `json` (pino's lines, for collectors) or `pretty` (one readable line each, for a terminal). */
@@ -236,6 +239,12 @@ function trustProxy(env: Env): boolean | number | string {
   return bool(env, 'TRUST_PROXY', false);
 }
 
+function sessionStore(env: Env, redisUrl: string | undefined): SessionStoreKind {
+  const store = oneOf(env, 'SESSION_STORE', ['db', 'redis', 'cookie'] as const, 'db');
+  if (store === 'redis' && !redisUrl) throw new ConfigError('SESSION_STORE=redis needs REDIS_URL (redis://host:6379): the sessions would have nowhere to live');
+  return store;
+}
+
 function redisUrl(env: Env): string | undefined {
   const url = env.REDIS_URL || undefined;
   if (url && !/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://'); // the URL may hold a password: not echoed
@@ -394,6 +403,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
   const baseUrl = env.BASE_URL ? origin(env.BASE_URL, 'BASE_URL') : undefined;
+  const redis = redisUrl(env);
   const forceHttps = bool(env, 'FORCE_HTTPS', false);
   const proxies = trustProxy(env);
   // Charcha never terminates TLS: HTTPS reaches it through a proxy, whose X-Forwarded-Proto must be believed.
@@ -419,6 +429,7 @@ export function loadConfig(env: Env = process.env): Config {
     debugQueries: bool(env, 'DEBUG_QUERIES', !isProduction),
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 60 * 24 * 14, 1),
     sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 90, 1),
+    sessionStore: sessionStore(env, redis),
     logLevel: env.LOG_LEVEL || 'info',
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, isProduction ? 'json' : 'pretty'),
     isProduction,
@@ -426,7 +437,7 @@ export function loadConfig(env: Env = process.env): Config {
     sms: smsConfig(env),
     cache: cacheSettings(env),
     pageCacheSeconds: pageCacheSeconds(env),
-    redisUrl: redisUrl(env),
+    redisUrl: redis,
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1),
     http: httpLimits(env),

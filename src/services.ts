@@ -8,7 +8,8 @@ import { EmailService } from './accounts/email.js';
 import { IdentityService } from './accounts/identities.js';
 import { AccountService } from './accounts/service.js';
 import { SignInProviders } from './accounts/sign-in-providers.js';
-import { SessionStore } from './accounts/sessions.js';
+import type { SessionStore } from './accounts/sessions.js';
+import { createSessionStore } from './accounts/session-stores.js';
 import { SignedTokens } from './accounts/signed-tokens.js';
 import { TwoStep } from './accounts/two-step/factors.js';
 import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
@@ -36,6 +37,7 @@ export interface Services {
   identities: IdentityService;
   /** The configured providers and the OAuth/OpenID flow with them. */
   signInProviders: SignInProviders;
+  /** SESSION_STORE's store; the app closes it. */
   sessions: SessionStore;
   posts: PostService;
   comments: CommentService;
@@ -74,11 +76,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
   const changes = new Changes(cache.generations, undefined, logger);
   const accounts = new AccountService(db.kysely, db.dialect, now, passwords, changes);
-  const sessions = new SessionStore(db.kysely, db.dialect, now, {
-    idleMs: config.sessionIdleMinutes * 60_000,
-    maxAgeMs: config.sessionMaxDays * 24 * 3_600_000,
-    staffNeedSecondStep: config.staffNeedSecondStep,
-  });
+  const sessions = createSessionStore(config, { db, now, log: logger });
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold }, changes);
   const comments = new CommentService(db.kysely, db.dialect, policy, now, changes);

@@ -62,33 +62,7 @@ describe('session settings', () => {
   });
 });
 
-describe('session expiry', () => {
-  const t = useTestApp({ SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '1' });
-
-  it('ends a session left idle too long', async () => {
-    const reader = await member(t().app);
-    t().clock.advance(29 * 60_000);
-    expect(signedIn((await reader.get('/')).body)).toBe(true); // and refreshes "last seen"
-    t().clock.advance(29 * 60_000);
-    expect(signedIn((await reader.get('/')).body)).toBe(true);
-    t().clock.advance(31 * 60_000);
-    const expired = await reader.get('/');
-    expect(signedIn(expired.body)).toBe(false);
-    expect(reader.cookies.has('sid')).toBe(false); // the dead cookie is cleared
-  });
-
-  it('ends even an active session after its absolute lifetime', async () => {
-    const reader = await member(t().app);
-    // Active every 20 minutes for 23 h 40 min: never idle, still signed in...
-    for (let step = 0; step < 71; step++) {
-      t().clock.advance(20 * 60_000);
-      expect(signedIn((await reader.get('/')).body)).toBe(true);
-    }
-    // ...until the day (SESSION_MAX_DAYS=1) is over.
-    t().clock.advance(21 * 60_000);
-    expect(signedIn((await reader.get('/')).body)).toBe(false);
-  });
-});
+// Expiry (idle and absolute) is proved for each SESSION_STORE in test/session-stores.test.ts.
 
 describe('FORCE_HTTPS', () => {
   const t = useTestApp({ FORCE_HTTPS: 'true', TRUST_PROXY: 'true' });

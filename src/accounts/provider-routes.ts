@@ -25,6 +25,7 @@ import { signInRefusal } from './service.js';
 import { ProviderSignInError, type FlowChecks, type ProviderProfile, type SignInFailure } from './sign-in-providers.js';
 import { askToConfirmIfStale, CONFIRM_PATH, type ConfirmProblem } from './two-step/recent-auth.js';
 import { loginPage } from './views.js';
+import { confirmSession } from './session-hooks.js';
 
 const FLOW_COOKIE = 'auth_flow';
 const PENDING_COOKIE = 'auth_pending';
@@ -172,7 +173,7 @@ export const providerSignInRoutes: FastifyPluginAsync<RouteDeps> = async (root, 
         if ((await identities.userOf(profile))?.id !== flow.confirmFor) {
           return backToConfirm(reply, flow.next, 'other-account');
         }
-        await deps.services.sessions.confirm(session.id, false);
+        await confirmSession(request, reply, deps.services.sessions, false);
         return reply.redirect(flow.next, 303);
       }
 

@@ -100,8 +100,8 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
   );
 
   app.post('/logout', { config: { access: 'open' }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
-    // Deleting the server-side session makes a copied cookie worthless.
-    if (request.session) await sessions.destroy(request.session.id);
+    // A copied cookie must be worthless afterwards (with SESSION_STORE=cookie that ends every session of the person).
+    if (request.session) await sessions.signOut(request.session);
     clearSessionCookie(request, reply);
     return reply.redirect('/', 303);
   });

@@ -191,6 +191,8 @@ export class AccountService {
           banned_until: null,
           ban_reason: null,
           deleted_at: this.now(),
+          // Sessions kept outside the sessions table (cookie, Redis) end too, even were the row switched on again.
+          session_epoch: sql<number>`session_epoch + 1`,
         })
         .where('id', '=', userId)
         .execute();

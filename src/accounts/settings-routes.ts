@@ -7,7 +7,7 @@ import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import { CsrfField, CsrfOnlyBody } from '../web/schemas.js';
 import { accountDeletedPage, deleteAccountPage } from './deletion-views.js';
-import { clearSessionCookie, startFreshSession } from './session-hooks.js';
+import { clearSessionCookie, signOutOtherSessions, startFreshSession } from './session-hooks.js';
 import { passwordPage, sessionsPage } from './settings-views.js';
 import { askToConfirmIfStale } from './two-step/recent-auth.js';
 
@@ -22,12 +22,12 @@ export const settingsRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) 
     async (request, reply) => {
       const list = await sessions.listForUser(currentUser(request).id);
       const notice = request.query.done === 'password' ? 'Your password was changed and every other session signed out.' : undefined;
-      return sendHtml(reply, sessionsPage(deps.view(request), { sessions: list, currentId: request.session!.id, notice }));
+      return sendHtml(reply, sessionsPage(deps.view(request), { sessions: list, currentId: request.session!.id, listed: sessions.listsSessions, notice }));
     },
   );
 
   app.post('/sessions/sign-out-others', { config: { access: 'signed-in' }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
-    await sessions.destroyOthers(currentUser(request).id, request.session!.id);
+    await signOutOtherSessions(request, reply, sessions);
     return reply.redirect('/settings/sessions/', 303);
   });
 

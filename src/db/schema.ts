@@ -27,6 +27,8 @@ export interface UsersTable {
   ban_reason: string | null;
   /** When the person deleted the account: the row stays for their posts and votes, emptied (AccountService.deleteAccount). */
   deleted_at: number | null;
+  /** Raised to end every session kept outside the sessions table (cookie, Redis) at once: accounts/sessions.ts. */
+  session_epoch: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -3,6 +3,7 @@
 // transaction as the change, so the public log never misses or invents one.
 import type { Kysely, Transaction } from 'kysely';
 import type { Action, Actor, Policy } from '../access/policy.js';
+import { endAllSessions } from '../accounts/sessions.js';
 import type { DialectName } from '../db/database.js';
 import type { Database, ModerationLogTable } from '../db/schema.js';
 import { family, type Changes } from '../cache/changes.js';
@@ -174,7 +175,7 @@ export class ModerationService {
       const until = input.until ?? null;
       if (until !== null && until <= this.now()) throw new ValidationError({ until: 'Choose a day in the future, or leave it empty for a ban until lifted.' });
       await trx.updateTable('users').set({ banned_at: this.now(), banned_until: until, ban_reason: reason }).where('id', '=', user.id).execute();
-      await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      await endAllSessions(trx, user.id);
       await this.log(trx, actor, { action: 'ban', target_type: 'user', target_id: user.id, subject: user.username, reason });
     });
   }

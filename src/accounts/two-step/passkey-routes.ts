@@ -24,6 +24,7 @@ import { PASSKEY_CHALLENGE_MS, type RelyingParty } from '../passkeys.js';
 import { signInRefusal } from '../service.js';
 import { askToConfirmIfStale } from './recent-auth.js';
 import { TWO_STEP_PATH } from './sign-in-flow.js';
+import { confirmSession } from '../session-hooks.js';
 
 const SECURITY_PATH = '/settings/security/';
 const CHALLENGE_COOKIE = 'passkey_challenge';
@@ -218,7 +219,7 @@ export const passkeyRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
   app.post('/settings/confirm/passkey', { config: { access: 'signed-in' }, schema: { body: AuthenticationBody } }, async (request, reply) => {
     const user = await authenticate(request, reply, 'confirm', request.body.credential, currentUser(request).id);
     if (!user) return reply;
-    await sessions.confirm(request.session!.id, true);
+    await confirmSession(request, reply, sessions, true);
     return reply.redirect(safeNext(request.body.next), 303);
   });
 };

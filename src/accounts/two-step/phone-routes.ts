@@ -19,6 +19,7 @@ import { maskedNumber, PHONE_PATH, phonePage, type PhonePageOptions } from './ph
 import type { CodeCheck, SendOutcome } from './phones.js';
 import { confirmPage, secondStepPage } from './views.js';
 import { confirmWays, secondStepWays } from './ways.js';
+import { confirmSession } from '../session-hooks.js';
 
 const NOTICES = {
   sent: 'Code sent. Enter it below.',
@@ -117,7 +118,7 @@ export const phoneRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       const result = await phones.verify(currentUser(request).id, request.body.code, signInCodes);
       if (result !== 'right') return sendHtml(reply, await settingsPage(request, { errors: { code: CODE_PROBLEMS[result] } }), 400);
       // A code from the phone just came back: with sign-in codes on, that was a second step.
-      if (signInCodes) await sessions.confirm(request.session!.id, true);
+      if (signInCodes) await confirmSession(request, reply, sessions, true);
       return reply.redirect(`${PHONE_PATH}?done=${signInCodes ? 'on' : 'verified'}`, 303);
     },
   );
@@ -135,7 +136,7 @@ export const phoneRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       // Codes that cannot be sent are not offered as a way in.
       if (on && !phones.available) return sendHtml(reply, await settingsPage(request), 404);
       if (!(await phones.setSignInCodes(currentUser(request).id, on))) return reply.redirect(PHONE_PATH, 303);
-      if (on) await sessions.confirm(request.session!.id, true);
+      if (on) await confirmSession(request, reply, sessions, true);
       return reply.redirect(`${PHONE_PATH}?done=${on ? 'on' : 'off'}`, 303);
     },
   );

@@ -14,6 +14,7 @@ import { loginPage } from '../views.js';
 import { CONFIRM_PROBLEMS, type ConfirmProblem } from './recent-auth.js';
 import { confirmPage, secondStepPage, securityPage } from './views.js';
 import { confirmWays, secondStepWays } from './ways.js';
+import { confirmSession } from '../session-hooks.js';
 
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 const CodeMethod = Type.Union([Type.Literal('totp'), Type.Literal('sms'), Type.Literal('recovery')]);
@@ -105,7 +106,7 @@ export const twoStepRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
       };
       const outcome = await deps.limits.login.attempt(request.ip, throttleKey(user.id), verify);
       if (outcome.kind === 'signed-in') {
-        await sessions.confirm(request.session!.id, method !== 'password');
+        await confirmSession(request, reply, sessions, method !== 'password');
         return reply.redirect(next, 303);
       }
       if (outcome.kind === 'locked') {

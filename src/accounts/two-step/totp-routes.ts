@@ -12,6 +12,7 @@ import type { RouteDeps } from '../../web/route-deps.js';
 import { CsrfField, CsrfOnlyBody } from '../../web/schemas.js';
 import { askToConfirmIfStale } from './recent-auth.js';
 import { AUTHENTICATOR_PATH, authenticatorOnPage, authenticatorSetupPage, RECOVERY_CODES_PATH, recoveryCodesPage } from './totp-views.js';
+import { confirmSession } from '../session-hooks.js';
 
 const WRONG_CODE = 'That code is not right. Check the time on your phone, and type the newest code.';
 
@@ -47,7 +48,7 @@ export const totpRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {
         return sendHtml(reply, authenticatorSetupPage(deps.view(request), { ...setup, error: WRONG_CODE }), 400);
       }
       // A code from the app is a second step: staff rights waiting for one apply now.
-      await sessions.confirm(request.session!.id, true);
+      await confirmSession(request, reply, sessions, true);
       const codes = await recoveryCodes.replace(user.id);
       return sendHtml(reply, recoveryCodesPage(deps.view(request), { codes, left: codes.length, twoStepOn: true, justTurnedOn: true }));
     },

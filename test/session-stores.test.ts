@@ -43,8 +43,6 @@ describe.each(STORES)('SESSION_STORE=%s', (store) => {
       });
     }
     const t = useTestApp(env);
-    // The test's own services (beside the app's) hold a store too.
-    afterAll(() => t().services.sessions.close());
 
     it('uses the chosen store', () => {
       expect(t().services.sessions.kind).toBe(store);
@@ -284,7 +282,6 @@ describe.skipIf(!redisServerInstalled())('SESSION_STORE=redis while Redis is awa
   });
   afterAll(() => server.stop());
   const t = useTestApp(env);
-  afterAll(() => t().services.sessions.close());
 
   it('answers 503 to the signed-in rather than signing them out; a restart without persistence loses the sessions', async () => {
     const reader = await member(t().app);

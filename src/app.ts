@@ -22,6 +22,7 @@ import { embedRoutes } from './forum/embed.js';
 import { forumRoutes } from './forum/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
+import { notificationRoutes } from './notifications/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
@@ -204,6 +205,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(adminRoutes, { ...deps, prefix: '/admin' });
   await app.register(moderationRoutes, deps);
   await app.register(emailRoutes, deps);
+  await app.register(notificationRoutes, deps);
   return app;
 }
 

@@ -16,6 +16,7 @@ import { RecoveryCodes } from './accounts/two-step/recovery-codes.js';
 import { TotpService } from './accounts/two-step/totp.js';
 import { createCache, type AppCache } from './cache/index.js';
 import { Changes } from './cache/changes.js';
+import { NotificationService } from './notifications/service.js';
 import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -64,6 +65,8 @@ export interface Services {
   cache: AppCache;
   /** Writes say what they changed; cached pages (here and in a reverse proxy) that showed it go. */
   changes: Changes;
+  /** In-app notifications: written with the comment that causes them; the list and its unread count. */
+  notifications: NotificationService;
   /** Readiness for the load balancer's probe: database and cache. */
   health: HealthService;
   /** A person's verified phone and the codes texted to it (the `sms` second factor). */
@@ -79,7 +82,8 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const sessions = createSessionStore(config, { db, now, log: logger });
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold }, changes);
-  const comments = new CommentService(db.kysely, db.dialect, policy, now, changes);
+  const notifications = new NotificationService(db.kysely, now);
+  const comments = new CommentService(db.kysely, db.dialect, policy, now, changes, notifications);
   const keys = [config.secretKey, ...config.secretKeyFallbacks];
   // Apps list the account under this name: the forum's host when known.
   const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
@@ -110,6 +114,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     passkeys,
     cache,
     changes,
+    notifications,
     health: new HealthService(db.kysely, cache.store),
   };
 }

@@ -116,6 +116,10 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   // Moderation: moderators and admins (who hold every permission); the log is public.
   'GET /moderation': { row: MODERATORS(200) },
   'GET /moderations': { row: READ },
+  'GET /notifications': { row: MEMBERS(200) },
+  // No such notification of theirs: nothing marked, back to the list.
+  'POST /notifications/:id/read': { body: {}, row: MEMBERS(303) },
+  'POST /notifications/read-all': { body: {}, row: MEMBERS(303) },
   'GET /moderation/posts/:id/hide': { row: MODERATORS(200) },
   'POST /moderation/posts/:id/hide': { body: { reason: 'A reason' }, row: MODERATORS(303) },
   'GET /moderation/posts/:id/restore': { row: MODERATORS(200) },

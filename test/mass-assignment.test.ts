@@ -28,6 +28,8 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /api/posts/:id/:action': { as: 'other member', body: {} },
   'POST /api/comments/:id/:action': { as: 'other member', body: {} },
   'POST /settings/sessions/sign-out-others': { as: 'owner', body: {} },
+  'POST /notifications/:id/read': { as: 'owner', body: {} },
+  'POST /notifications/read-all': { as: 'owner', body: {} },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
   'POST /password-reset': { as: 'visitor', body: { login: 'asha' } },
   // Past validation, the handler answers: no first step was taken (test/totp.test.ts goes through one).

@@ -9,6 +9,8 @@ import type { Clock } from '../errors.js';
 
 export interface SessionUser extends Actor {
   username: string;
+  /** For the header's count: read with the session, no query of its own. */
+  unreadNotifications: number;
   /** Staff rights set aside until this session passes a second step (STAFF_TWO_STEP=required). */
   staffPaused?: true;
 }
@@ -99,6 +101,7 @@ const USER_COLUMNS = [
   'users.banned_at',
   'users.banned_until',
   'users.session_epoch',
+  'users.unread_notifications',
 ] as const;
 
 type UserColumns = {
@@ -112,6 +115,7 @@ type UserColumns = {
   banned_at: number | null;
   banned_until: number | null;
   session_epoch: number;
+  unread_notifications: number;
   permissions: string | null;
 };
 
@@ -172,7 +176,7 @@ export class SessionRules {
     if (epoch !== undefined && epoch !== row.session_epoch) return null;
     const actor = actorOf({ ...row, id: row.user_id, created_at: row.user_created_at });
     const user = this.limits.staffNeedSecondStep && !facts.secondStep && isStaff(actor) ? asMember(actor) : actor;
-    return { ...facts, user: { ...user, username: row.username } };
+    return { ...facts, user: { ...user, username: row.username, unreadNotifications: row.unread_notifications } };
   }
 }
 

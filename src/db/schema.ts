@@ -29,6 +29,8 @@ export interface UsersTable {
   deleted_at: number | null;
   /** Raised to end every session kept outside the sessions table (cookie, Redis) at once: accounts/sessions.ts. */
   session_epoch: Generated<number>;
+  /** Notifications not yet read, kept with each one written or read (the header shows it). */
+  unread_notifications: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -229,6 +231,19 @@ export interface ModerationLogTable {
   created_at: number;
 }
 
+/** In-app notifications (src/notifications/). */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'post_reply' | 'comment_reply' | 'mention';
+  /** Who wrote the comment. */
+  actor_id: number;
+  post_id: number;
+  comment_id: number;
+  created_at: number;
+  read_at: number | null;
+}
+
 /** CACHE_URL=db:// (cache/db-cache.ts). */
 export interface CacheEntriesTable {
   key: string;
@@ -258,6 +273,7 @@ export interface Database {
   passkey_challenges_used: PasskeyChallengesUsedTable;
   phones: PhonesTable;
   sms_codes: SmsCodesTable;
+  notifications: NotificationsTable;
 }
 
 export type User = Selectable<UsersTable>;

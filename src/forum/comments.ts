@@ -5,7 +5,8 @@ import type { Comment, Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { family, type Changes } from '../cache/changes.js';
-import { renderMarkdown } from './markdown.js';
+import type { NotificationService } from '../notifications/service.js';
+import { renderMarkdown, renderWithMentions } from './markdown.js';
 import { live } from './live.js';
 import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
 import { orderThread, type ThreadSort } from './thread.js';
@@ -47,6 +48,7 @@ export class CommentService {
     private readonly policy: Policy,
     private readonly now: Clock,
     private readonly changes: Changes,
+    private readonly notifications: NotificationService,
   ) {}
 
   /**
@@ -63,7 +65,7 @@ export class CommentService {
       if (!this.policy.can(input.author, 'comment.add', post)) {
         throw new ForbiddenError(post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.');
       }
-      let parent: Pick<Comment, 'id' | 'path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
+      let parent: Pick<Comment, 'id' | 'author_id' | 'path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
       if (input.parentId !== undefined) {
         parent = await this.lockComment(trx, input.parentId);
         if (!parent || parent.post_id !== input.postId) throw new NotFoundError('No such comment');
@@ -93,6 +95,7 @@ export class CommentService {
         .executeTakeFirstOrThrow();
       if (sequence > MAX_SIBLINGS) throw new ValidationError({ text: `This thread is full (${MAX_SIBLINGS} replies); reply elsewhere.` });
 
+      const { html, mentions } = renderWithMentions(text);
       const comment = await trx
         .insertInto('comments')
         .values({
@@ -102,7 +105,7 @@ export class CommentService {
           path: childPath(parent?.path ?? '', sequence),
           depth: (parent?.depth ?? 0) + 1,
           text,
-          text_html: renderMarkdown(text),
+          text_html: html,
           created_at: now,
         })
         .returningAll()
@@ -112,6 +115,14 @@ export class CommentService {
         .set((eb) => ({ num_comments: eb('num_comments', '+', 1) }))
         .where('id', '=', input.postId)
         .execute();
+      // In the same transaction: a reply is never without its notifications, nor they without it.
+      await this.notifications.onNewComment(trx, {
+        commentId: comment.id,
+        postId: input.postId,
+        actorId: input.author.id,
+        repliedTo: parent ? { userId: parent.author_id, kind: 'comment_reply' } : { userId: post.author_id, kind: 'post_reply' },
+        mentions,
+      });
       return { comment, duplicate: false };
     });
     if (!added.duplicate) await this.changes.announce(family.lists, family.post(input.postId), family.user(input.author.id));
@@ -303,7 +314,7 @@ export class CommentService {
   private lockComment(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('comments')
-      .select(['id', 'path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
+      .select(['id', 'author_id', 'path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

@@ -48,6 +48,46 @@ markdown.renderer.rules.image = (tokens, idx, options, env, self) => {
   return depth > 0 ? text : `<a href="${escapeHtml(src)}">${text}</a> (image)`;
 };
 
+/** `@name`: a username (USERNAME_RE's characters) after a start, a space or punctuation, not inside a word or an address. */
+const MENTION = /(^|[^\w@/.-])@([A-Za-z0-9_-]{3,30})(?![\w-])/g;
+
+// "@name" in text becomes a link to the profile; inside links and code it stays text.
+// The names are collected in env.mentions, for the notifications of the comment.
+markdown.core.ruler.push('mentions', (state) => {
+  const mentions = (state.env as { mentions?: Set<string> }).mentions;
+  for (const block of state.tokens) {
+    if (block.type !== 'inline' || !block.children) continue;
+    let linkDepth = 0;
+    const children = [];
+    for (const token of block.children) {
+      if (token.type === 'link_open') linkDepth++;
+      if (token.type === 'link_close') linkDepth--;
+      if (token.type !== 'text' || linkDepth > 0 || !token.content.includes('@')) {
+        children.push(token);
+        continue;
+      }
+      let last = 0;
+      for (const match of token.content.matchAll(MENTION)) {
+        const at = match.index + match[1]!.length;
+        const name = match[2]!;
+        const before = new state.Token('text', '', 0);
+        before.content = token.content.slice(last, at);
+        const open = new state.Token('link_open', 'a', 1);
+        open.attrs = [['href', `/profile/${name}/`]];
+        const text = new state.Token('text', '', 0);
+        text.content = `@${name}`;
+        children.push(before, open, text, new state.Token('link_close', 'a', -1));
+        mentions?.add(name.toLowerCase());
+        last = at + 1 + name.length;
+      }
+      const rest = new state.Token('text', '', 0);
+      rest.content = token.content.slice(last);
+      children.push(rest);
+    }
+    block.children = children;
+  }
+});
+
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: ['p', 'br', 'hr', 'em', 'strong', 's', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
   allowedAttributes: { a: ['href', 'rel'], ol: ['start'], th: ['class'], td: ['class'] },
@@ -61,6 +101,12 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 /** Markdown source to sanitised HTML; called once on write, the result is stored. */
 export function renderMarkdown(source: string): string {
-  if (source.trim() === '') return '';
-  return sanitizeHtml(markdown.render(source), SANITIZE);
+  return renderWithMentions(source).html;
+}
+
+/** The HTML, and the (lower-cased) names it mentions as links: a comment notifies them. */
+export function renderWithMentions(source: string): { html: string; mentions: string[] } {
+  if (source.trim() === '') return { html: '', mentions: [] };
+  const env = { mentions: new Set<string>() };
+  return { html: sanitizeHtml(markdown.render(source, env), SANITIZE), mentions: [...env.mentions] };
 }

@@ -13,9 +13,15 @@ export function loginLink(ctx: ViewContext): string {
   return `/login?next=${encodeURIComponent(ctx.path)}`;
 }
 
+/** The notifications link, with the unread count the session lookup read (no query of its own). */
+const inboxLink = (unread: number) =>
+  unread > 0
+    ? html`<a href="/notifications/" class="inbox unread" aria-label="Notifications: ${unread} unread">inbox (${unread})</a>`
+    : html`<a href="/notifications/" class="inbox">inbox</a>`;
+
 function header(ctx: ViewContext): SafeHtml {
   const account = ctx.user
-    ? html`<a href="/profile/${ctx.user.username}/">${ctx.user.username}</a> <span class="karma" title="karma">(${ctx.user.score})</span> <a href="/settings/sessions/">settings</a>
+    ? html`${inboxLink(ctx.user.unreadNotifications)} <a href="/profile/${ctx.user.username}/">${ctx.user.username}</a> <span class="karma" title="karma">(${ctx.user.score})</span> <a href="/settings/sessions/">settings</a>
 <form method="post" action="/logout" class="inline">${csrfField(ctx)}<button type="submit" class="link">log out</button></form>`
     : html`<a href="${loginLink(ctx)}">log in</a> <a href="/signup">sign up</a>`;
   return html`<header class="site"><nav aria-label="Main">

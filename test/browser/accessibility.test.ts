@@ -168,6 +168,7 @@ const PAGES: AuditedPage[] = [
   { name: 'admin who holds each permission', roles: ['admin'], open: visit(() => '/admin/permissions/') },
   { name: 'moderation queue', roles: ['moderator'], open: visit(() => '/moderation/') },
   { name: 'moderation log', roles: ['visitor', 'moderator'], open: visit(() => '/moderations') },
+  { name: 'notifications', roles: ['member'], open: visit(() => '/notifications/') },
   { name: 'why flag this?', roles: ['member'], open: visit((f) => `/discuss/${f.spamPost.id}/flag/`) },
   {
     name: 'why flag this? re-rendered with an error',

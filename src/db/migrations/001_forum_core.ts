@@ -2,7 +2,7 @@ import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
 
 // One migration for both databases: only the auto-increment key differs.
-function withId(table: CreateTableBuilder<string, never>, dialect: DialectName) {
+export function withId(table: CreateTableBuilder<string, never>, dialect: DialectName) {
   return dialect === 'postgres'
     ? table.addColumn('id', 'serial', (c) => c.primaryKey())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());

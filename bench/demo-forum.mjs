@@ -24,10 +24,11 @@ export async function seedDemo(env) {
 
 /**
  * Serves the forum (HOST, PORT, DATA_DIR… in `env`; `--workers N` when
- * `workers` > 1) in a child process; resolves with `stop()` once `origin` answers.
+ * `workers` > 1) in a child process; resolves with `stop()` once it answers
+ * /healthz (not a page: that would put it in the page cache before the bench asks).
  */
 export function startForum(env, origin, workers = 1) {
-  return startServer('forum', [CLI, 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])], env, origin);
+  return startServer('forum', [CLI, 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])], env, `${origin}/healthz`);
 }
 
 const DECODERS = { br: brotliDecompressSync, gzip: gunzipSync, identity: (bytes) => bytes };

@@ -4,7 +4,6 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 
 /* global fetch */
 
@@ -34,10 +33,13 @@ export function spawnKept(command, args, options) {
   return child;
 }
 
-/** Runs a Node script to completion and returns its stdout; throws with its stderr on failure. */
-export async function runNode(args, env) {
-  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, ...env } });
-  return stdout;
+/** Runs a Node script to completion (or until the bench exits) and returns its stdout; throws with its stderr on failure. */
+export function runNode(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, args, { env: { ...process.env, ...env } }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+  });
 }
 
 /** A port nobody listens on right now on `host` (the OS picks it). */

@@ -135,9 +135,9 @@ bare \`node:http\` server answering "hello world", the most a Node process can d
 "÷ same bytes" compares with a bare \`node:http\` server sending, from memory, the very bytes
 the forum sent for that page (compressed, with the same Content-Encoding; "bytes sent" is their
 size, "decoded" the page's size once decompressed), the limit for a page of that size: the rest
-is the forum's own work (routing, session, database queries, rendering, compression). A page
-without the page cache is compressed on the fly at a lower quality than the cached copy, so it
-has its own same-bytes baseline. The server, the baselines and autocannon share the machine's
+is the forum's own work (routing, session, database queries, rendering, compression). Pages
+not from the page cache (signed in, or with it off) are compressed on the fly, at a lower
+brotli quality than the cached copy, so the uncached anonymous thread has a baseline of its own. The server, the baselines and autocannon share the machine's
 ${cpus().length} cores, so autocannon's CPU use also caps every row, the baselines most; two
 workers compete with autocannon for those cores too.
 
@@ -149,17 +149,18 @@ before issue 11's speed work (bench/queries-before.json).
 
 ## Which setting to use when
 
-- **Page cache on (the default, \`PAGE_CACHE_SECONDS\`)**: compare the anonymous rows with and
-  without the page cache: visitors' pages come from the cache at close to the cost of sending
-  the bytes. \`PAGE_CACHE_SECONDS=0\` only to rule the cache out while investigating.
-- **Memory or Redis (\`CACHE_URL\`)**: one process needs nothing more than the memory cache; the
-  Redis rows show what the round trip to Redis costs. Redis (or memcached, or \`db://\`) is
-  needed as soon as several processes or machines serve the forum.
-- **SQLite or PostgreSQL**: compare the uncached and signed-in rows, the ones that query the
-  database; cached anonymous pages hardly touch it. PostgreSQL for several machines.
-- **One process or \`--workers 2\`**: two workers on two cores, next to the load generator on
-  the same cores, show whether a second core helps the pages that take CPU (signed in,
-  uncached); on a machine of its own, with the load from elsewhere, the gain is larger.
+- **Page cache (\`PAGE_CACHE_SECONDS\`, on by default)**: keep it on. A visitor's page from
+  the cache runs no SQL query and skips rendering; compare the anonymous thread with and
+  without it. \`PAGE_CACHE_SECONDS=0\` is for ruling the cache out while investigating.
+- **Memory or Redis (\`CACHE_URL\`)**: for one process, memory (the default): the Redis rows
+  next to the memory ones show what the round trip costs. As soon as several processes or
+  machines serve the forum, a shared cache is required (Redis, memcached or \`db://\`).
+- **SQLite or PostgreSQL**: the rows without the page cache and the signed-in ones are those
+  that query the database: on one machine, SQLite unless those rows show PostgreSQL ahead;
+  PostgreSQL for several machines.
+- **One process or \`--workers 2\`**: the two-worker rows say whether a second core helps
+  the pages that take CPU (signed in, uncached) here, where autocannon uses the same two
+  cores; on a machine of its own, with the load coming from elsewhere, there is more to gain.
 `;
   writeFileSync(file, text);
 }

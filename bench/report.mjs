@@ -54,15 +54,12 @@ function howStarted({ config, settings }) {
  * `baselines`: hello-world and each page's same-bytes run, with the bytes it
  * sent; `rows`: one per configuration and page (see run.mjs).
  */
-export function resultsTables({ baselines, rows, main }) {
+export function resultsTables({ baselines, rows }) {
   const hello = baselines.hello.run;
-  const isMain = (c) => c.database === main.database && c.cache === main.cache && c.workers === main.workers;
   const p99 = (run) => (run.p99Ms < 1 ? '<1' : run.p99Ms);
-  // The main configuration's pages, then the same thread without the page cache.
-  const mainRows = [
-    ...rows.filter((r) => isMain(r.config)),
-    ...rows.filter((r) => r.baseline === 'threadAnonymousUncached' && r.config.database === main.database && r.config.workers === main.workers),
-  ];
+  // The uncached thread last, after the pages with the page cache.
+  const uncachedLast = (row) => (row.config.cache === 'none' ? 1 : 0);
+  const mainRows = rows.filter((r) => r.inMainTable).sort((a, b) => uncachedLast(a) - uncachedLast(b));
   const mainTable = [
     '| page | served by | bytes sent | decoded | req/s | p99 ms | ÷ hello-world | ÷ same bytes | target | met | SQL queries | ≤ before |',
     '|---|---|--:|--:|--:|--:|--:|--:|---|---|--:|---|',

@@ -21,11 +21,7 @@ const SECRET_KEY = 'bench-secret-key-not-for-any-real-forum-0123456789';
 const workDir = mkdtempSync(join(tmpdir(), 'charcha-bench-'));
 process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
 
-/**
- * The pages measured. `baseline` names the same-bytes baseline a page is
- * compared with; the uncached thread has its own, since the forum compresses
- * it on the fly (brotli at a lower quality than the cached copy).
- */
+/** The pages measured; baselineOf() says which same-bytes baseline each is compared with. */
 const PAGES = {
   frontAnonymous: { name: 'front page, anonymous', path: () => '/', signedIn: false },
   frontSignedIn: { name: 'front page, signed in', path: () => '/', signedIn: true },
@@ -69,7 +65,11 @@ function settingsOf({ database, cache, workers }, { databases, redisUrl }) {
 
 const isMain = (config) => config.database === MAIN.database && config.cache === MAIN.cache && config.workers === MAIN.workers;
 const pagesOf = (config) => (isMain(config) ? Object.keys(PAGES) : ['threadAnonymous', 'threadSignedIn']);
+// The uncached thread has a baseline of its own: the forum compresses it on the fly, at a lower brotli quality than the cached copy.
 const baselineOf = (config, page) => (page === 'threadAnonymous' && config.cache === 'none' ? 'threadAnonymousUncached' : page);
+/** The targets' table: the main configuration's pages and, with the main database and process count, the uncached thread. The baselines send what these sent. */
+const inMainTable = (config, page) =>
+  isMain(config) || (baselineOf(config, page) === 'threadAnonymousUncached' && config.database === MAIN.database && config.workers === MAIN.workers);
 
 async function main() {
   const loadBefore = loadavg()[0];
@@ -110,9 +110,7 @@ async function main() {
       const queries = { first: first.queries, again: Math.min(again.queries, (await fetchPage(url, cookie)).queries) };
       pages[page] = { queries };
       console.log(`  ${PAGES[page].name}: ${again.wire.length} bytes ${again.encoding} (${again.decodedBytes} decoded), ${queries.first} → ${queries.again} queries`);
-      // The baselines send what the main configuration sent, and the uncached thread as SQLite in one process sent it.
-      const key = baselineOf(config, page);
-      if (isMain(config) || (key === 'threadAnonymousUncached' && config.database === MAIN.database && config.workers === 1)) baselineBodies[key] = again;
+      if (inMainTable(config, page)) baselineBodies[baselineOf(config, page)] = again;
     }
     fetched.set(config, pages);
     await running.stop();
@@ -139,12 +137,13 @@ async function main() {
     for (const page of pagesOf(config)) {
       const headers = { ...BROWSER_HEADERS, ...(PAGES[page].signedIn ? { cookie: db.cookie } : {}) };
       const run = await measure(forum + PAGES[page].path(db), headers);
-      rows.push({ config, page, name: PAGES[page].name, settings: settingsOf(config, setup), baseline: baselineOf(config, page), run, ...fetched.get(config)[page] });
+      const row = { config, page, name: PAGES[page].name, settings: settingsOf(config, setup), baseline: baselineOf(config, page), run, ...fetched.get(config)[page] };
+      rows.push({ ...row, inMainTable: inMainTable(config, page) });
     }
     await running.stop();
   }
 
-  const results = { baselines, rows, main: MAIN, skipped };
+  const results = { baselines, rows, skipped };
   console.log(`\n${resultsTables(results)}\n`);
   writeResultsFile(RESULTS_FILE, results, { threadPath: databases.sqlite.threadPath, user: DEMO_USER, loadBefore });
   console.log('written to bench/RESULTS.md');

@@ -1,6 +1,8 @@
-// The forum under test: seeded with the demo data, signed in like a browser.
+// The forum under test: seeded with the demo data, asked for pages like a browser.
 import { Buffer } from 'node:buffer';
+import { request } from 'node:http';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { runNode, startServer } from './processes.mjs';
 
 /* global fetch */
@@ -8,6 +10,9 @@ import { runNode, startServer } from './processes.mjs';
 export const DEMO_USER = 'ramesh';
 const DEMO_PASSWORD = 'demo-password-123';
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** What browsers send, and so every forum request of the bench (autocannon's too). */
+export const BROWSER_HEADERS = { 'accept-encoding': 'br, gzip' };
 
 /** Seeds the demo data into `env`'s database; returns the path of the 1,000-comment thread. */
 export async function seedDemo(env) {
@@ -17,16 +22,44 @@ export async function seedDemo(env) {
   return path;
 }
 
-/** Serves the forum (HOST, PORT, DATA_DIR… in `env`) in a child process; resolves once `origin` answers. */
-export function startForum(env, origin) {
-  return startServer('forum', [CLI, 'serve'], env, origin);
+/**
+ * Serves the forum (HOST, PORT, DATA_DIR… in `env`; `--workers N` when
+ * `workers` > 1) in a child process; resolves with `stop()` once it answers
+ * /healthz (not a page: that would put it in the page cache before the bench asks).
+ */
+export function startForum(env, origin, workers = 1) {
+  return startServer('forum', [CLI, 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])], env, `${origin}/healthz`);
 }
 
-/** The body of a page that must answer 200 (anything else would be measuring an error page). */
-export async function fetchPage(url, cookie) {
-  const response = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
-  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
+const DECODERS = { br: brotliDecompressSync, gzip: gunzipSync, identity: (bytes) => bytes };
+
+/**
+ * A page that must answer 200 (anything else would be measuring an error
+ * page), asked for with BROWSER_HEADERS: `wire` is the body as sent, still
+ * compressed, with its `encoding`; `decodedBytes` its size once decoded;
+ * `queries` the count from Server-Timing when the forum runs with DEBUG_QUERIES.
+ * (node:http rather than fetch, which would decode the body.)
+ */
+export function fetchPage(url, cookie) {
+  const headers = { ...BROWSER_HEADERS, ...(cookie ? { cookie } : {}) };
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new Error(`GET ${url} answered ${response.statusCode}`));
+        const wire = Buffer.concat(chunks);
+        const encoding = response.headers['content-encoding'] ?? 'identity';
+        const decode = DECODERS[encoding];
+        if (!decode) return reject(new Error(`GET ${url} answered in an unknown Content-Encoding: ${encoding}`));
+        const queries = /db;desc="(\d+) queries"/.exec(response.headers['server-timing'] ?? '')?.[1];
+        resolve({ wire, encoding, decodedBytes: decode(wire).length, queries: queries === undefined ? undefined : Number(queries) });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 /** Signs in through the login form; returns the `sid=…` cookie to send. */

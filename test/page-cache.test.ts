@@ -149,6 +149,11 @@ describe('the page cache', () => {
     expect(controlsOf(forCarol.body, bobs)).not.toContain(`/comments/${bobs}/edit/`);
     expect(controlsOf(forCarol.body, carols)).toContain(`/comments/${carols}/edit/`);
     expect(forBob.body).toContain('Carol answers');
+    // Sent in gzip parts (thread-body.ts), each reader's page is the same page.
+    for (const reader of [alice, bob, carol]) {
+      const whole = (await reader.get(page)).body;
+      expect(gunzipSync((await reader.get(page, { 'accept-encoding': 'gzip' })).rawPayload).toString()).toBe(whole);
+    }
     // A vote is a new version of the thread: the next reader sees the new score.
     await carol.fetchJson(`/api/comments/${bobs}/upvote`);
     expect(controlsOf((await bob.get(page)).body, bobs)).toContain('2 points');

@@ -1,4 +1,5 @@
 // A page costs a fixed number of queries, whatever the thread's size.
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAST_SEEN_RESOLUTION_MS } from '../src/accounts/sessions.js';
 import { useTestApp } from './support/app.js';
@@ -58,6 +59,22 @@ describe('queries per page', () => {
         expect(response.headers['content-encoding']).toBe(encoding);
         expect(response.rawPayload.length).toBeLessThan(60 * 1024);
       }
+    }
+  });
+
+  it('send a member the same 1,000-comment page in gzip parts as in one piece, their votes and own comments in place', async () => {
+    const { services, db } = t();
+    const reader = await member(t().app);
+    const readerId = (await services.accounts.requireByUsername(reader.username)).id;
+    const onPage = await db.kysely.selectFrom('comments').select('id').where('post_id', '=', bigThread).orderBy('id').limit(300).execute();
+    for (const { id } of [onPage[5]!, onPage[150]!, onPage[290]!]) await reader.fetchJson(`/api/comments/${id}/upvote`);
+    await services.comments.add({ postId: bigThread, author: await services.accounts.actor(readerId), text: 'My own words in a long thread' });
+    for (const sort of ['', '?sort=old']) {
+      const whole = await reader.get(`/discuss/${bigThread}/${sort}`);
+      const parts = await reader.get(`/discuss/${bigThread}/${sort}`, { 'accept-encoding': 'gzip' });
+      expect(parts.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(parts.rawPayload).toString()).toBe(whole.body);
+      expect(whole.body.match(/aria-label="Upvote" aria-pressed="true"/g)?.length).toBeGreaterThanOrEqual(sort ? 1 : 3);
     }
   });
 

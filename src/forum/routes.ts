@@ -4,7 +4,10 @@ import type { RouteDeps } from '../web/route-deps.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { FieldErrors } from '../web/forms.js';
 import { currentUser } from '../web/guards.js';
-import { refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
+import { addVary, refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
+import { acceptsEncoding } from '../web/compression.js';
+import type { ViewContext } from '../web/context.js';
+import { gzipDiscussionPage, treeBlocks } from './thread-body.js';
 import { CsrfField, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
 import { FLAG_REASONS, VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
@@ -85,23 +88,19 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   });
 
   const threadPages = new ThreadPages(deps.services.cache.generations);
-  const showDiscussion = async (
-    request: FastifyRequest,
-    postId: number,
-    sort: ThreadSort,
-    page: number,
-    commentForm?: { text: string; errors: FieldErrors },
-  ) => {
+  /** A discussion page's view for this reader: the shared part (thread-cache.ts), their votes laid over. */
+  const discussionView = async (request: FastifyRequest, postId: number, sort: ThreadSort, page: number, commentForm?: { text: string; errors: FieldErrors }) => {
     const ctx = deps.view(request);
     const shared = await threadPages.get({ postId, sort, page, seesHidden: ctx.can('comment.hide') }, async () => {
       const post = await posts.require(postId);
       const thread = await comments.threadPage(post.id, sort, page);
       const view = { post, comments: thread.comments, totalComments: thread.total, sort, page, hasMore: thread.hasMore, postVote: undefined, commentVotes: new Map() };
-      return { post, total: thread.total, hasMore: thread.hasMore, tree: sharedCommentTree(ctx, view) };
+      const tree = sharedCommentTree(ctx, view);
+      return { post, total: thread.total, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() } };
     });
     const user = request.session?.user;
     const mine = user ? await votes.forDiscussion(user.id, postId) : { post: undefined, comments: new Map<number, ViewerVote>() };
-    return discussionPage(ctx, {
+    const view = {
       post: shared.post,
       comments: [],
       totalComments: shared.total,
@@ -112,7 +111,18 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       commentVotes: mine.comments,
       commentForm,
       sharedTree: shared.tree,
-    });
+    };
+    return { ctx, view, body: shared.body };
+  };
+  const showDiscussion = async (request: FastifyRequest, postId: number, sort: ThreadSort, page: number, commentForm?: { text: string; errors: FieldErrors }) => {
+    const { ctx, view } = await discussionView(request, postId, sort, page, commentForm);
+    return discussionPage(ctx, view);
+  };
+  /** The same reader with nobody's identity: their rights, none of their comments (thread-body.ts). */
+  const neutralOf = (ctx: ViewContext): ViewContext => {
+    if (!ctx.user) return ctx;
+    const nobody = { ...ctx.user, id: -1 };
+    return { ...ctx, user: nobody, can: (action, ...item) => deps.services.policy.can(nobody, action, ...item) };
   };
 
   app.get(
@@ -124,10 +134,14 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
         querystring: Type.Object({ sort: SortQuery.properties.sort, page: PageNumber }, { additionalProperties: false }),
       },
     },
-    async (request, reply) =>
-      deps.pages.send(request, reply, [family.post(request.params.id)], () =>
-        showDiscussion(request, request.params.id, request.query.sort ?? 'best', request.query.page ?? 1),
-      ),
+    async (request, reply) => {
+      const [postId, sort, page] = [request.params.id, request.query.sort ?? 'best', request.query.page ?? 1] as const;
+      if (deps.pages.shares(request)) return deps.pages.send(request, reply, [family.post(postId)], () => showDiscussion(request, postId, sort, page));
+      const { ctx, view, body } = await discussionView(request, postId, sort, page);
+      if (!acceptsEncoding(request.headers['accept-encoding'], 'gzip')) return sendHtml(reply, discussionPage(ctx, view));
+      addVary(reply, 'Accept-Encoding');
+      return reply.type('text/html; charset=utf-8').header('Content-Encoding', 'gzip').send(gzipDiscussionPage(ctx, neutralOf(ctx), view, body));
+    },
   );
 
   app.post('/discuss/:id', { config: { access: 'forum.add_comment', speedLimit: 'comment' }, schema: { params: IdParams, body: CommentBody } }, async (request, reply) => {

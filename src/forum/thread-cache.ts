@@ -8,6 +8,7 @@ import { family } from '../cache/changes.js';
 import type { Generations } from '../cache/generations.js';
 import type { PostWithAuthor } from './posts.js';
 import type { ThreadSort } from './thread.js';
+import type { ThreadBody } from './thread-body.js';
 import type { SharedTree } from './views.js';
 
 export interface SharedThreadPage {
@@ -15,6 +16,8 @@ export interface SharedThreadPage {
   total: number;
   hasMore: boolean;
   tree: SharedTree;
+  /** The tree's blocks, compressed per kind of reader as they come (thread-body.ts). */
+  body: ThreadBody;
 }
 
 /** Bytes of memory the kept pages may take, at most: a 300-comment page is about 250 KB. */

@@ -137,6 +137,8 @@ export interface DiscussionView {
   readOnly?: boolean;
   /** The comment tree already made for this version of the thread (shared-tree.ts); the viewer's controls are laid over it. */
   sharedTree?: SharedTree;
+  /** The tree's place in the page taken by this (a marker, when the page is sent in parts: thread-body.ts). */
+  treeHtml?: SafeHtml;
 }
 
 /** What a comment's controls depend on: the few columns a shared tree keeps per comment. */
@@ -307,7 +309,7 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
 ${view.totalComments > 1 ? sortLinks : ''}
-${view.sharedTree ? overlaidTree(ctx, view, view.sharedTree) : commentTree(ctx, view)}
+${view.treeHtml ?? (view.sharedTree ? overlaidTree(ctx, view, view.sharedTree) : commentTree(ctx, view))}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}
 </section>`,

@@ -7,23 +7,29 @@ export type Encoding = 'br' | 'gzip' | 'identity';
 /** Below this a page goes as it is: compressing would save less than its headers. */
 export const COMPRESS_MIN_BYTES = 1024;
 
-/**
- * The encoding to send for an Accept-Encoding header: brotli, then gzip, when
- * the client accepts it (a `;q=0` refuses; `*` accepts both).
- */
-export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
-  if (!acceptEncoding) return 'identity';
+/** The weights an Accept-Encoding header gives, by encoding (`*` included). */
+function acceptedWeights(acceptEncoding: string | undefined): Map<string, number> {
   const accepted = new Map<string, number>();
-  for (const part of acceptEncoding.toLowerCase().split(',')) {
+  for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
     const [name = '', ...params] = part.split(';').map((s) => s.trim());
+    if (!name) continue;
     const q = params.find((p) => p.startsWith('q='));
     const weight = q ? Number(q.slice(2)) : 1;
     accepted.set(name, Number.isFinite(weight) ? weight : 0);
   }
-  const wildcard = accepted.get('*');
-  const takes = (name: string) => (accepted.get(name) ?? wildcard ?? 0) > 0;
-  if (takes('br')) return 'br';
-  if (takes('gzip')) return 'gzip';
+  return accepted;
+}
+
+/** Whether the client takes this encoding (named, or by `*`; `;q=0` refuses). */
+export function acceptsEncoding(acceptEncoding: string | undefined, encoding: 'br' | 'gzip'): boolean {
+  const accepted = acceptedWeights(acceptEncoding);
+  return (accepted.get(encoding) ?? accepted.get('*') ?? 0) > 0;
+}
+
+/** The encoding to send: brotli, then gzip, when the client takes it. */
+export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
+  if (acceptsEncoding(acceptEncoding, 'br')) return 'br';
+  if (acceptsEncoding(acceptEncoding, 'gzip')) return 'gzip';
   return 'identity';
 }
 

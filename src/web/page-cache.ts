@@ -66,7 +66,7 @@ export class PageCache {
    * `render` and stored; for a signed-in reader always made afresh.
    */
   async send(request: FastifyRequest, reply: FastifyReply, families: readonly string[], render: () => Promise<SafeHtml>): Promise<FastifyReply> {
-    if (!this.options.isVisitor(request) || this.options.ttlSeconds === 0) return sendHtml(reply, await render());
+    if (!this.shares(request)) return sendHtml(reply, await render());
     // The stamp is read before the page's data, so a write committed meanwhile makes a newer stamp (generations.ts).
     const stamp = await this.cache.generations.stamp(families);
     if (stamp === undefined) return sendHtml(reply, await render());
@@ -83,6 +83,11 @@ export class PageCache {
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     if (encoding === 'identity') return reply.send(gunzipSync(page.gzip));
     return reply.header('Content-Encoding', encoding).send(page[encoding]);
+  }
+
+  /** Whether this request gets the page every visitor shares (else it is made for it). */
+  shares(request: FastifyRequest): boolean {
+    return this.options.ttlSeconds > 0 && this.options.isVisitor(request);
   }
 
   private async lookup(key: string, render: () => Promise<SafeHtml>): Promise<StoredPage> {

@@ -94,7 +94,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     return discussionPage(deps.view(request), {
       post,
       comments: thread.comments,
-      totalComments: thread.total,
+      sortable: thread.sortable,
       sort,
       page,
       hasMore: thread.hasMore,

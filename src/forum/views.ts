@@ -125,7 +125,8 @@ ${pager(o.base, o.page, o.hasMore)}`,
 export interface DiscussionView {
   post: PostWithAuthor;
   comments: ThreadComment[];
-  totalComments: number;
+  /** Two comments or more: the sort links show. */
+  sortable: boolean;
   sort: ThreadSort;
   page: number;
   hasMore: boolean;
@@ -259,7 +260,7 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
 <section aria-labelledby="comments-heading" class="thread">
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
-${view.totalComments > 1 ? sortLinks : ''}
+${view.sortable ? sortLinks : ''}
 ${commentTree(ctx, view)}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMENTS_PER_PAGE, DUPLICATE_COMMENT_WINDOW_MS } from '../src/forum/comments.js';
+import type { VoteAction } from '../src/forum/votes.js';
 import { MAX_DEPTH, MAX_SIBLINGS } from '../src/forum/wbs.js';
 import { useTestApp } from './support/app.js';
-import { comment, member, startDiscussion } from './support/forum.js';
+import { bestOrderOf, comment, member, startDiscussion } from './support/forum.js';
 
 const idsInPage = (body: string) => [...body.matchAll(/<li id="c(\d+)"/g)].map((m) => Number(m[1]));
 
@@ -51,6 +52,48 @@ describe('comments', () => {
     expect(idsInPage(best.body)).toEqual([second, first, reply, third]);
     const old = await t().app.inject({ method: 'GET', url: `/discuss/${postId}/?sort=old` });
     expect(idsInPage(old.body)).toEqual([first, reply, second, third]);
+  });
+
+  it('keep "best" order through any votes: a voted comment moves with its replies, and pageOf agrees', async () => {
+    const { services, db } = t();
+    const actor = async (name: string) => ({ ...(await services.accounts.actor((await services.accounts.signup({ username: `${name}${Date.now()}`, password: 'a-long-enough-secret' })).id)), score: 1_000 });
+    const author = await actor('ranked');
+    const voters = await Promise.all([1, 2, 3, 4, 5].map((i) => actor(`voter${i}`)));
+    const created = await services.posts.create(author, { title: 'Ranked', text: 'x' });
+    if (!created.created) throw new Error('not created');
+    const postId = created.post.id;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const ids: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const parentId = ids.length > 0 && random() < 0.7 ? ids[Math.floor(random() * ids.length)] : undefined;
+      ids.push((await services.comments.add({ postId, parentId, author, text: `comment ${i}` })).comment.id);
+    }
+    // A deleted comment keeps its place and its replies.
+    await services.comments.delete(ids[1]!, author);
+    const actions: VoteAction[] = ['upvote', 'upvote', 'downvote', 'unvote', 'flag'];
+    const check = async () => {
+      const rows = await db.kysely.selectFrom('comments').select(['id', 'parent_id', 'path', 'upvotes', 'downvotes']).where('post_id', '=', postId).execute();
+      const expected = bestOrderOf(rows);
+      const { comments, sortable, hasMore } = await services.comments.threadPage(postId, 'best', 1);
+      expect(comments.map((c) => c.id)).toEqual(expected);
+      expect([sortable, hasMore]).toEqual([true, false]);
+      for (const id of [expected[0]!, expected[59]!]) expect(await services.comments.pageOf(postId, id, 'best')).toBe(1);
+    };
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 40; i++) {
+        const target = ids[Math.floor(random() * ids.length)]!;
+        if (target === ids[1]) continue;
+        const action = actions[Math.floor(random() * actions.length)]!;
+        await services.votes.apply('comment', target, voters[Math.floor(random() * voters.length)]!, action, action === 'flag' ? 'spam' : undefined);
+      }
+      await check();
+    }
+    const inPathOrder = await db.kysely.selectFrom('comments').select('id').where('post_id', '=', postId).orderBy('path').execute();
+    expect((await services.comments.threadPage(postId, 'old', 1)).comments.map((c) => c.id)).toEqual(inPathOrder.map((c) => c.id));
+    expect(await services.comments.pageOf(postId, 999_999, 'best')).toBe(1);
+    // Past the end (a stale link): nothing to show, but the thread can still be sorted.
+    expect(await services.comments.threadPage(postId, 'best', 2)).toEqual({ comments: [], hasMore: false, sortable: true });
   });
 
   it('refuse empty or oversized text with a message, keeping the input, writing nothing', async () => {

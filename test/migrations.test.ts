@@ -5,6 +5,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrateToLatest, migrations } from '../src/db/migrate.js';
+import { bestOrderOf } from './support/forum.js';
 import { createTestDatabase } from './support/test-db.js';
 
 describe('migrations', () => {
@@ -54,6 +55,45 @@ describe('migrations', () => {
       await expect(k.insertInto('users').values({ username: 'OLD', username_key: 'old', email: null, password_hash: null, created_at: 3 }).execute()).rejects.toThrow();
       await expect(k.insertInto('sessions').values({ id: 'x', user_id: 9999, csrf_token: 't', created_at: 1, last_seen_at: 1, user_agent: '', ip: '', authenticated_at: 1 }).execute()).rejects.toThrow();
       await k.deleteFrom('users').where('id', '=', fresh.id).execute();
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('012 gives existing comments their stored "best" order, replies under their parents', async () => {
+    const database = await createTestDatabase({ migrate: false });
+    const db = database.open();
+    try {
+      const before = Object.keys(migrations).filter((name) => name < '012');
+      const provider = { getMigrations: async () => Object.fromEntries(before.map((name) => [name, { up: (k: Kysely<unknown>) => migrations[name]!.up(k, db.dialect) }])) };
+      expect((await new Migrator({ db: db.kysely, provider }).migrateToLatest()).error).toBeUndefined();
+      const k = db.kysely;
+      const user = await k.insertInto('users').values({ username: 'old', username_key: 'old', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
+      const post = await k.insertInto('posts').values({ author_id: user.id, title: 't', url: null, url_key: null, domain: null, text: '', text_html: '', created_at: 1, edited_at: null, deleted_at: null, hotness: 0, hidden_at: null, locked_at: null, pinned_at: null }).returning('id').executeTakeFirstOrThrow();
+      // [path, parent's path, up, down], inserted out of path order.
+      const tree: [string, string | null, number, number][] = [
+        ['.0002', null, 3, 0],
+        ['.0001', null, 0, 0],
+        ['.0001.0002', '.0001', 5, 1],
+        ['.0001.0001', '.0001', 1, 0],
+        ['.0002.0001', '.0002', 0, 2],
+        ['.0001.0002.0001', '.0001.0002', 2, 0],
+        ['.0003', null, 3, 0],
+      ];
+      const ids = new Map<string, number>();
+      for (const [path, parent, upvotes, downvotes] of tree) {
+        const parentId = parent === null ? null : ids.get(parent)!;
+        const { rows } = await sql<{ id: number }>`insert into comments (post_id, author_id, parent_id, path, depth, text, text_html, upvotes, downvotes, created_at)
+          values (${post.id}, ${user.id}, ${parentId}, ${path}, ${path.split('.').length - 1}, 'c', 'c', ${upvotes}, ${downvotes}, 1) returning id`.execute(k);
+        ids.set(path, rows[0]!.id);
+      }
+
+      await migrateToLatest(db);
+
+      const rows = await k.selectFrom('comments').select(['id', 'parent_id', 'path', 'upvotes', 'downvotes']).orderBy('best_path').execute();
+      expect(rows.map((r) => r.id)).toEqual(bestOrderOf(rows));
+      expect(rows.map((r) => r.path)).toEqual(['.0002', '.0002.0001', '.0003', '.0001', '.0001.0002', '.0001.0002.0001', '.0001.0001']);
     } finally {
       await db.close();
       await database.drop();

@@ -81,6 +81,29 @@ describe('voting', () => {
     expect(noReferer.headers.location).toBe(`/discuss/${postId}/#c${commentId}`);
   });
 
+  it('puts the CSRF token once on a page, in its one vote form, and nothing of the session in the items', async () => {
+    const { author, voter, postId, commentId } = await setup();
+    await comment(author, postId, 'another', commentId);
+    for (const path of ['/', `/discuss/${postId}/`]) {
+      const { body } = await voter.get(path);
+      const token = voter.csrf;
+      expect(token).not.toBe('');
+      expect(body.match(/data-vote/g)).toHaveLength(1);
+      expect(body).toContain(`<form method="post" id="vote" data-vote><input type="hidden" name="_csrf" value="${token}"></form>`);
+      const buttons = [...body.matchAll(/<button[^>]*formaction="\/api\/[^"]*"[^>]*>/g)].map((m) => m[0]);
+      expect(buttons.length).toBeGreaterThan(1);
+      for (const button of buttons) expect(button).toContain('form="vote"');
+      // The items (the listing, the post and its comment tree) are the same for every reader but their pressed buttons.
+      const between = (start: string, end: string) => body.slice(body.indexOf(start), body.indexOf(end, body.indexOf(start)));
+      const items = path === '/' ? between('<ol class="stories"', '</ol>') : between('<article', '</article>') + between('<ol class="comments"', '</section>');
+      expect(items).toContain('aria-label="Upvote"');
+      expect(items).not.toContain(token);
+      expect(items).not.toContain('data-vote');
+    }
+    // Visitors have no buttons, so no form.
+    expect((await t().app.inject({ method: 'GET', url: `/discuss/${postId}/` })).body).not.toContain('data-vote');
+  });
+
   it('keeps counters equal to a recount after a burst of concurrent votes', async () => {
     const author = await member(t().app, 'author');
     const postId = await startDiscussion(author);

@@ -13,6 +13,7 @@ import {
   type PostgresPool,
   type PostgresPoolClient,
   type SqliteDatabase as SqliteDialectDatabase,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -52,7 +53,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 const STATEMENT_CACHE_SIZE = 500;
 
 export function withStatementCache(db: SqliteDatabase.Database): SqliteDialectDatabase {
-  const statements = new Map<string, SqliteDatabase.Statement>();
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => db.close(),
     prepare(sql) {
@@ -60,11 +61,36 @@ export function withStatementCache(db: SqliteDatabase.Database): SqliteDialectDa
       if (statement) {
         statements.delete(sql); // re-inserted below: the Map's order is recency
       } else {
-        statement = db.prepare(sql);
+        statement = withPlainRows(db.prepare(sql));
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
       }
       statements.set(sql, statement);
       return statement;
+    },
+  };
+}
+
+/**
+ * Rows as better-sqlite3 reads them (arrays), made into objects here: its
+ * own row objects cost twice the whole read (a 300-comment thread page,
+ * 2.6 ms against 1.3 ms), objects built in JavaScript next to nothing.
+ * Same objects: one property per column, in order, the last of a repeated name winning.
+ */
+function withPlainRows(statement: SqliteDatabase.Statement): SqliteStatement {
+  if (!statement.reader) return statement;
+  const names = statement.columns().map((c) => c.name);
+  statement.raw(true);
+  const toObject = (values: unknown): Record<string, unknown> => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = (values as unknown[])[i];
+    return row;
+  };
+  return {
+    reader: true,
+    all: (parameters) => statement.all(parameters).map(toObject),
+    run: (parameters) => statement.run(parameters),
+    *iterate(parameters) {
+      for (const values of statement.iterate(parameters)) yield toObject(values);
     },
   };
 }

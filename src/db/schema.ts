@@ -92,6 +92,8 @@ export interface CommentsTable extends VotableColumns {
   /** WBS path: ".0001.0003"; sorting by it gives the thread in reading order. */
   path: string;
   depth: number;
+  /** The thread's "best" order, stored (forum/thread.ts bestPath); set by CommentService.add, kept by votes. */
+  best_path: Generated<string>;
 }
 
 /** One row per user and item: an up/down choice and, beside it, a flag. */

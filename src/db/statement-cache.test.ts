@@ -34,4 +34,17 @@ describe('the SQLite statement cache', () => {
     expect(db.prepare('select 1 as n').all([])).toEqual([{ n: 1 }]); // evicted long ago
     expect(prepared).toBe(602);
   });
+
+  it('gives the same row objects as better-sqlite3 (a repeated name: the last wins), from all and iterate alike', () => {
+    const db = withStatementCache(sqlite);
+    const sql = "select 1 as a, 'x' as b, null as c, 2 as a union all select 3, 'y', 4.5, 5";
+    const expected = sqlite.prepare(sql).all();
+    expect(expected).toEqual([{ a: 2, b: 'x', c: null }, { a: 5, b: 'y', c: 4.5 }]);
+    expect(db.prepare(sql).all([])).toEqual(expected);
+    expect([...db.prepare(sql).iterate([])]).toEqual(expected);
+    sqlite.exec('create table t (n integer)');
+    expect(db.prepare('delete from t').reader).toBe(false);
+    expect(db.prepare('insert into t (n) values (?)').run([7]).changes).toBe(1);
+    expect(db.prepare('insert into t (n) values (?) returning n').all([8])).toEqual([{ n: 8 }]);
+  });
 });

@@ -9,7 +9,7 @@ import type { NotificationService } from '../notifications/service.js';
 import { renderMarkdown, renderWithMentions } from './markdown.js';
 import { live } from './live.js';
 import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
-import { orderThread, type ThreadSort } from './thread.js';
+import { bestPath, type ThreadSort } from './thread.js';
 import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
 
 /** A page shows at most this many comments; the rest follow behind "more comments". */
@@ -65,7 +65,7 @@ export class CommentService {
       if (!this.policy.can(input.author, 'comment.add', post)) {
         throw new ForbiddenError(post.locked_at !== null ? 'This discussion is locked: no new comments.' : 'You may not comment here.');
       }
-      let parent: Pick<Comment, 'id' | 'author_id' | 'path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
+      let parent: Pick<Comment, 'id' | 'author_id' | 'path' | 'best_path' | 'depth' | 'post_id' | 'deleted_at' | 'hidden_at'> | undefined;
       if (input.parentId !== undefined) {
         parent = await this.lockComment(trx, input.parentId);
         if (!parent || parent.post_id !== input.postId) throw new NotFoundError('No such comment');
@@ -96,13 +96,15 @@ export class CommentService {
       if (sequence > MAX_SIBLINGS) throw new ValidationError({ text: `This thread is full (${MAX_SIBLINGS} replies); reply elsewhere.` });
 
       const { html, mentions } = renderWithMentions(text);
+      const path = childPath(parent?.path ?? '', sequence);
       const comment = await trx
         .insertInto('comments')
         .values({
           post_id: input.postId,
           author_id: input.author.id,
           parent_id: parent?.id ?? null,
-          path: childPath(parent?.path ?? '', sequence),
+          path,
+          best_path: bestPath(parent?.best_path ?? '', path, 0, 0),
           depth: (parent?.depth ?? 0) + 1,
           text,
           text_html: html,
@@ -221,16 +223,14 @@ export class CommentService {
   }
 
   /**
-   * One page of a discussion's thread, in two queries whatever its size: the
-   * ordering columns of every comment, then the full rows of this page's.
+   * One page of a discussion's thread: one indexed range read of that page's
+   * rows in the stored order ("old": the WBS path; "best": the best path),
+   * whatever the thread's size, and one row more to know if more follow.
+   * `sortable`: the thread has two comments or more, so its order can be chosen.
    */
-  async threadPage(postId: number, sort: ThreadSort, page: number) {
-    const skeleton = await this.orderedSkeleton(postId, sort);
+  async threadPage(postId: number, sort: ThreadSort, page: number): Promise<{ comments: ThreadComment[]; hasMore: boolean; sortable: boolean }> {
     const start = (page - 1) * COMMENTS_PER_PAGE;
-    const ids = skeleton
-      .slice(start, start + COMMENTS_PER_PAGE)
-      .map((c) => c.id);
-    const rows = ids.length === 0 ? [] : await this.db
+    const rows = await this.db
       .selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
       .select([
@@ -247,34 +247,38 @@ export class CommentService {
         'users.username as author',
         'users.created_at as author_joined',
       ])
-      .where('comments.id', 'in', ids)
+      .where('comments.post_id', '=', postId)
+      .orderBy(sort === 'old' ? 'comments.path' : 'comments.best_path')
+      .limit(COMMENTS_PER_PAGE + 1)
+      .offset(start)
       .execute();
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return {
-      comments: ids.map((id) => byId.get(id)!),
-      total: skeleton.length,
-      hasMore: start + COMMENTS_PER_PAGE < skeleton.length,
-    };
+    const hasMore = rows.length > COMMENTS_PER_PAGE;
+    if (hasMore) rows.pop();
+    // A later page holds rows only after a full page 1; past the end (a stale link), the thread is counted apart.
+    const sortable = rows.length > 1 || (page > 1 && (rows.length > 0 || (await this.threadSize(postId)) > 1));
+    return { comments: rows, hasMore, sortable };
+  }
+
+  /** How many comments a discussion has, deleted ones included (they hold replies). */
+  private async threadSize(postId: number): Promise<number> {
+    const { n } = await this.db.selectFrom('comments').select((eb) => eb.fn.countAll().as('n')).where('post_id', '=', postId).executeTakeFirstOrThrow();
+    return Number(n);
   }
 
   /**
    * The thread page (1-based) that shows a comment in this order, in one
-   * query whatever the thread's size; 1 if the comment is not in the thread.
+   * query whatever the thread's size: how many come before it, counted on
+   * the order's index; 1 if the comment is not in the thread.
    */
   async pageOf(postId: number, commentId: number, sort: ThreadSort): Promise<number> {
-    const index = (await this.orderedSkeleton(postId, sort)).findIndex((c) => c.id === commentId);
-    return index < 0 ? 1 : Math.floor(index / COMMENTS_PER_PAGE) + 1;
-  }
-
-  /** The ordering columns of every comment of a discussion, in display order. */
-  private async orderedSkeleton(postId: number, sort: ThreadSort) {
-    const inPathOrder = await this.db
+    const column = sort === 'old' ? 'path' : 'best_path';
+    const { before } = await this.db
       .selectFrom('comments')
-      .select(['id', 'parent_id', 'upvotes', 'downvotes'])
+      .select((eb) => eb.fn.countAll().as('before'))
       .where('post_id', '=', postId)
-      .orderBy('path')
-      .execute();
-    return orderThread(inPathOrder, sort);
+      .where(column, '<', (eb) => eb.selectFrom('comments').select(column).where('id', '=', commentId).where('post_id', '=', postId))
+      .executeTakeFirstOrThrow();
+    return Math.floor(Number(before) / COMMENTS_PER_PAGE) + 1;
   }
 
   /** A user's latest comments with their discussions' titles, newest first. */
@@ -314,7 +318,7 @@ export class CommentService {
   private lockComment(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('comments')
-      .select(['id', 'author_id', 'path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
+      .select(['id', 'author_id', 'path', 'best_path', 'depth', 'post_id', 'deleted_at', 'hidden_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

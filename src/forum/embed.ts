@@ -41,7 +41,7 @@ export const embedRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       const view: DiscussionView = {
         post,
         comments: thread.comments,
-        totalComments: thread.total,
+        sortable: thread.sortable,
         sort: 'best',
         page: 1,
         hasMore: thread.hasMore,

@@ -94,16 +94,16 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     const shared = await threadPages.get({ postId, sort, page, seesHidden: ctx.can('comment.hide') }, async () => {
       const post = await posts.require(postId);
       const thread = await comments.threadPage(post.id, sort, page);
-      const view = { post, comments: thread.comments, totalComments: thread.total, sort, page, hasMore: thread.hasMore, postVote: undefined, commentVotes: new Map() };
+      const view = { post, comments: thread.comments, sortable: thread.sortable, sort, page, hasMore: thread.hasMore, postVote: undefined, commentVotes: new Map() };
       const tree = sharedCommentTree(ctx, view);
-      return { post, total: thread.total, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() } };
+      return { post, sortable: thread.sortable, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() } };
     });
     const user = request.session?.user;
     const mine = user ? await votes.forDiscussion(user.id, postId) : { post: undefined, comments: new Map<number, ViewerVote>() };
     const view = {
       post: shared.post,
       comments: [],
-      totalComments: shared.total,
+      sortable: shared.sortable,
       sort,
       page,
       hasMore: shared.hasMore,

@@ -13,7 +13,8 @@ import type { SharedTree } from './views.js';
 
 export interface SharedThreadPage {
   post: PostWithAuthor;
-  total: number;
+  /** Two or more comments: the sort links show. */
+  sortable: boolean;
   hasMore: boolean;
   tree: SharedTree;
   /** The tree's blocks, compressed per kind of reader as they come (thread-body.ts). */

@@ -27,8 +27,15 @@ interface Votable {
   hidden_at?: number | null;
 }
 
-/** The id tying an item's vote buttons (wherever they sit) to its form. */
-const voteFormId = (target: VoteTarget, id: number) => `v-${target === 'post' ? 'p' : 'c'}${id}`;
+/**
+ * The page's one vote form: it holds the CSRF token, once, and every vote
+ * button joins it by `form="vote"`, posting to its own `formaction`. So the
+ * buttons carry nothing of the reader's session, and a listing stays small.
+ * Only signed-in readers get buttons, so only they get the form.
+ */
+function voteForm(ctx: ViewContext): SafeHtml {
+  return ctx.user ? html`<form method="post" id="vote" data-vote>${csrfField(ctx)}</form>` : html``;
+}
 
 /** A post's anchor on the pages that list or show it; comments have `c<id>`. */
 export const itemAnchor = (target: VoteTarget, id: number) => `${target === 'post' ? 'p' : 'c'}${id}`;
@@ -46,9 +53,10 @@ interface VoteButtons {
 /**
  * Up, down and flag (or undo) as plain form buttons, each posting to its own
  * action, so voting works without JavaScript; the client script turns the
- * same form into fetch calls. The buttons join an empty form by `form=`, so
- * the arrows and the flag sit where they read best. Markup kept lean: a
- * listing repeats this 30 times and must stay under 30 KB.
+ * same posts into fetch calls. The buttons join the page's vote form
+ * (voteForm) by `form=`, so the arrows and the flag sit where they read
+ * best. Markup kept lean: a listing repeats this 30 times and must stay
+ * under 30 KB.
  */
 function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: ViewerVote | undefined, readOnly = false): VoteButtons {
   if (readOnly || ctx.user?.id === item.author_id) return { arrows: html``, flag: html`` };
@@ -56,7 +64,6 @@ function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: 
   const direction = vote?.direction ?? 0;
   const flagged = vote?.flagged ?? false;
   const base = `/api/${target}s/${item.id}`;
-  const id = voteFormId(target, item.id);
   const rated = { ...item, deleted_at: item.deleted_at ?? null, hidden_at: item.hidden_at ?? null };
   // A vote or flag already given can always be taken back; giving one is the policy's call (karma privileges).
   const up = direction === 1 || ctx.can('vote.up', rated);
@@ -64,10 +71,10 @@ function voteButtons(ctx: ViewContext, target: VoteTarget, item: Votable, vote: 
   const mayFlag = flagged || ctx.can('flag', rated);
   if (!up && !down && !mayFlag) return { arrows: html``, flag: html`` };
   return {
-    arrows: html`<div class="arrows"><form method="post" action="${base}/upvote" id="${id}" data-vote>${csrfField(ctx)}</form>${up ? html`<button form="${id}" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button>` : ''}${down ? html`<button form="${id}" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>` : ''}</div>`,
+    arrows: html`<div class="arrows">${up ? html`<button form="vote" formaction="${base}/${direction === 1 ? 'unvote' : 'upvote'}" aria-label="Upvote" aria-pressed="${String(direction === 1)}">▲</button>` : ''}${down ? html`<button form="vote" formaction="${base}/${direction === -1 ? 'unvote' : 'downvote'}" aria-label="Downvote" aria-pressed="${String(direction === -1)}">▼</button>` : ''}</div>`,
     flag: flagged
       ? // Plain (data-plain): once unflagged, flagging again needs the reason page, which the script cannot show in place.
-        html`<button form="${id}" formaction="${base}/unflag" aria-pressed="true" data-plain>unflag</button>`
+        html`<button form="vote" formaction="${base}/unflag" aria-pressed="true" data-plain>unflag</button>`
       : mayFlag
         ? html`<a href="${target === 'post' ? `/discuss/${item.id}` : `/comments/${item.id}`}/flag/">flag</a>`
         : html``,
@@ -117,7 +124,7 @@ export function postListPage(
   });
   return page(ctx, {
     title: o.title,
-    body: html`<h1>${o.heading}</h1>
+    body: html`<h1>${o.heading}</h1>${voteForm(ctx)}
 ${o.posts.length === 0 ? html`<p>Nothing here yet. <a href="/start-discussion/">Start a discussion</a>.</p>` : html`<ol class="stories" start="${start + 1}">${rows}</ol>`}
 ${pager(o.base, o.page, o.hasMore)}`,
   });
@@ -126,7 +133,8 @@ ${pager(o.base, o.page, o.hasMore)}`,
 export interface DiscussionView {
   post: PostWithAuthor;
   comments: ThreadComment[];
-  totalComments: number;
+  /** Two comments or more: the sort links show. */
+  sortable: boolean;
   sort: ThreadSort;
   page: number;
   hasMore: boolean;
@@ -304,11 +312,11 @@ export function discussionPage(ctx: ViewContext, view: DiscussionView): SafeHtml
   return page(ctx, {
     title: discussionTitle(ctx, post),
     head: html`<link rel="canonical" href="${self}">`,
-    body: html`${postArticle(ctx, view)}
+    body: html`${voteForm(ctx)}${postArticle(ctx, view)}
 <section aria-labelledby="comments-heading" class="thread">
 <h2 id="comments-heading">Comments</h2>
 ${view.page === 1 ? addComment : ''}
-${view.totalComments > 1 ? sortLinks : ''}
+${view.sortable ? sortLinks : ''}
 ${view.treeHtml ?? (view.sharedTree ? overlaidTree(ctx, view, view.sharedTree) : commentTree(ctx, view))}
 ${view.hasMore ? html`<p class="more"><a href="${self}?page=${view.page + 1}${sortQuery}">more comments →</a></p>` : ''}
 ${view.page > 1 ? html`<p><a href="${self}?page=${view.page - 1}${sortQuery}">← earlier comments</a></p>` : ''}

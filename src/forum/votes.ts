@@ -6,6 +6,7 @@ import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { family, type Changes } from '../cache/changes.js';
 import { hotness } from './ranking.js';
+import { rerankedBestPath } from './thread.js';
 
 export type VoteTarget = 'post' | 'comment';
 export const VOTE_ACTIONS = ['upvote', 'downvote', 'unvote', 'flag', 'unflag'] as const;
@@ -22,6 +23,23 @@ export interface VoteCounts {
   score: number;
   myVote: MyVote;
   flagged: boolean;
+}
+
+/**
+ * A comment's new votes may move it among its siblings in "best" order; its
+ * replies move with it: the best paths starting with its old one get the new
+ * one instead (a range of the (post_id, best_path) index).
+ */
+async function rerank(trx: Kysely<Database>, postId: number, before: string, counts: { upvotes: number; downvotes: number }): Promise<void> {
+  const after = rerankedBestPath(before, counts.upvotes, counts.downvotes);
+  if (after === before) return;
+  await trx
+    .updateTable('comments')
+    .set({ best_path: sql<string>`cast(${after} as text) || substr(best_path, ${before.length + 1})` })
+    .where('post_id', '=', postId)
+    .where('best_path', '>=', before)
+    .where(sql<string>`substr(best_path, 1, ${before.length})`, '=', before)
+    .execute();
 }
 
 /** A viewer's vote and flag on one item, as shown beside it. */
@@ -90,10 +108,20 @@ export class VoteService {
     const userId = actor.id;
     let changed: string[] = [];
     const outcome = await inTransaction(this.db, async (trx) => {
+      // A comment vote may rewrite its replies' best paths: lock the discussion first, as comment writes do, so they never deadlock.
+      if (target === 'comment' && this.dialect === 'postgres') {
+        await trx
+          .selectFrom('posts')
+          .select('id')
+          .where('id', '=', (eb) => eb.selectFrom('comments').select('post_id').where('id', '=', itemId))
+          .forUpdate()
+          .execute();
+      }
       const item = await trx
         .selectFrom(t.items as 'posts')
         .select(['id', 'author_id', 'upvotes', 'downvotes', 'flags', 'created_at', 'deleted_at', 'hidden_at'])
         .select(sql.ref<number>(target === 'post' ? 'id' : 'post_id').as('discussion_id'))
+        .$if(target === 'comment', (q) => q.select([sql<number>`post_id`.as('post_id'), sql<string>`best_path`.as('best_path')]))
         .where('id', '=', itemId)
         .$if(this.dialect === 'postgres', (q) => q.forUpdate())
         .executeTakeFirst();
@@ -169,6 +197,7 @@ export class VoteService {
         }))
         .where('id', '=', itemId)
         .execute();
+      if (item.best_path !== undefined && item.post_id !== undefined) await rerank(trx, item.post_id, item.best_path, counts);
       if (up !== down) {
         await trx
           .updateTable('users')

@@ -1,9 +1,11 @@
-// Progressive enhancement: vote forms post with fetch and update in place.
-// Without this script the same forms work as plain posts and redirects.
-// A vote form (form[data-vote]) owns its buttons through their form=
-// attribute: upvote and downvote (by their labels) and flag; a button the
-// reader may not use (karma privileges) is left out. The item's score is
-// the .score in the same post (article) or comment (.body).
+// Progressive enhancement: vote buttons post with fetch and update in place.
+// Without this script the same buttons post as plain forms and redirects.
+// A page has one vote form (form[data-vote], the CSRF token) and every vote
+// button joins it by its form= attribute, posting to its own formaction
+// (/api/comments/12/upvote). An item's buttons are those whose formaction
+// starts alike: upvote and downvote (by their labels) and flag; a button
+// the reader may not use (karma privileges) is left out. The item's score
+// is the .score in the same post (article) or comment (.body).
 import { enablePasskeys } from './passkeys.js';
 
 enablePasskeys();
@@ -23,15 +25,17 @@ function setButton(button: HTMLButtonElement | undefined, pressed: boolean, acti
   button.formAction = button.formAction.replace(/\/[a-z]+$/, `/${pressed ? undo : action}`);
 }
 
-function buttonsOf(form: HTMLFormElement) {
-  const buttons = [...form.elements].filter((e): e is HTMLButtonElement => e instanceof HTMLButtonElement);
+/** The vote buttons of the item the pressed one belongs to. */
+function buttonsOf(form: HTMLFormElement, pressed: HTMLButtonElement) {
+  const item = pressed.formAction.slice(0, pressed.formAction.lastIndexOf('/') + 1);
+  const buttons = [...form.elements].filter((e): e is HTMLButtonElement => e instanceof HTMLButtonElement && e.formAction.startsWith(item));
   const labelled = (label: string) => buttons.find((b) => b.getAttribute('aria-label') === label);
   return { up: labelled('Upvote'), down: labelled('Downvote'), flag: buttons.find((b) => !b.hasAttribute('aria-label')) };
 }
 
-function update(form: HTMLFormElement, result: VoteResult, flagged: boolean): void {
-  const { up, down, flag } = buttonsOf(form);
-  const score = form.closest('article, .body')?.querySelector('.score');
+function update(form: HTMLFormElement, pressed: HTMLButtonElement, result: VoteResult, flagged: boolean): void {
+  const { up, down, flag } = buttonsOf(form, pressed);
+  const score = pressed.closest('article, .body')?.querySelector('.score');
   if (score) score.textContent = `${result.score} point${result.score === 1 ? '' : 's'}`;
   setButton(up, result.myVote === 'up', 'upvote', 'unvote');
   setButton(down, result.myVote === 'down', 'downvote', 'unvote');
@@ -56,9 +60,9 @@ async function vote(form: HTMLFormElement, button: HTMLButtonElement): Promise<v
       credentials: 'same-origin',
     });
     if (!response.ok) return postPlainly(form, button);
-    const flagButton = buttonsOf(form).flag;
+    const flagButton = buttonsOf(form, button).flag;
     const flagged = action === 'flag' || (action !== 'unflag' && flagButton?.getAttribute('aria-pressed') === 'true');
-    update(form, (await response.json()) as VoteResult, flagged);
+    update(form, button, (await response.json()) as VoteResult, flagged);
   } finally {
     button.disabled = false;
   }

@@ -4,6 +4,7 @@
 // (the app's BAN, PURGE_URL). One database is enough: this runs on SQLite only
 // (test/scale-out.test.ts runs Varnish over two processes on PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpPurger } from '../src/cache/purge.js';
 import { testConfig } from './support/app.js';
 import { freePort } from './support/free-port.js';
 import { HttpClient, startServerProcess, type ServerProcess } from './support/server-process.js';
@@ -124,5 +125,13 @@ describe.skipIf(testDbKind !== 'sqlite' || !varnishInstalled())('Varnish in fron
     expect((await fetch(proxy + '/', { method: 'BAN', headers: { 'x-ban-families': '*' } })).status).toBe(200);
     expect(isHit((await visit('/new')).response)).toBe(false);
     expect((await fetch(proxy + '/', { method: 'BAN', headers: { 'x-ban-families': '.*|x' } })).status).toBe(400);
+  });
+
+  it('HttpPurger: resolves once every proxy banned; names the proxy that did not, quickly', async () => {
+    await expect(new HttpPurger([`${proxy}/`]).ban(['lists'])).resolves.toBeUndefined();
+    const closed = `http://127.0.0.1:${await freePort()}/`;
+    const started = Date.now();
+    await expect(new HttpPurger([`${proxy}/`, closed], 500).ban(['lists'])).rejects.toThrow(`BAN failed at ${closed}`);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

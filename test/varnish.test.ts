@@ -3,13 +3,17 @@
 // forms never are, and a write through Varnish is on the next visitor's page
 // (the app's BAN, PURGE_URL). One database is enough: this runs on SQLite only
 // (test/scale-out.test.ts runs Varnish over two processes on PostgreSQL).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpPurger } from '../src/cache/purge.js';
 import { testConfig } from './support/app.js';
 import { freePort } from './support/free-port.js';
 import { HttpClient, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from './support/test-db.js';
-import { expectNothingLeaked, isHit, scoreOn, startVarnish, varnishInstalled, type Varnish } from './support/varnish.js';
+import { expectNothingLeaked, isHit, scoreOn, startVarnish, VARNISHD, varnishInstalled, type Varnish } from './support/varnish.js';
 
 describe.skipIf(testDbKind !== 'sqlite' || !varnishInstalled())('Varnish in front (deploy/varnish.vcl)', { timeout: 60_000 }, () => {
   let database: TestDatabase;
@@ -45,6 +49,16 @@ describe.skipIf(testDbKind !== 'sqlite' || !varnishInstalled())('Varnish in fron
     expectNothingLeaked(response);
     return { response, body };
   };
+
+  it('ships a VCL that compiles as it is (the tests replace only its backends block)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charcha-vcc-'));
+    try {
+      const compiled = spawnSync(VARNISHD, ['-C', '-f', resolve('deploy/varnish.vcl'), '-n', join(dir, 'work')], { encoding: 'utf8' });
+      expect(compiled.status, compiled.stderr.slice(-2_000)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("stores a visitor's page and serves it again, without X-Cache-Families, s-maxage or a cookie", async () => {
     const first = await visit('/new');

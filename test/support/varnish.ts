@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { freePort } from './free-port.js';
 import { requiredTool } from './required-tool.js';
 
-const VARNISHD = process.env.VARNISHD ?? '/usr/sbin/varnishd';
+export const VARNISHD = process.env.VARNISHD ?? '/usr/sbin/varnishd';
 
 /** Whether the Varnish tests can run. Missing varnishd fails CI and skips, with a warning, elsewhere. */
 export function varnishInstalled(): boolean {

@@ -61,7 +61,7 @@ sub vcl_recv {
 
     if (req.method == "BAN") {
         if (client.ip !~ purgers) {
-            return (synth(405, "Not allowed"));
+            return (synth(403, "Not allowed"));
         }
         # Families are lower-case names, `post:42`, or `*` for everything;
         # anything else is refused rather than pasted into a ban expression.

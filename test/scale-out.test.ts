@@ -13,7 +13,7 @@ import { isHit, scoreOn, startVarnish, varnishInstalled, type Varnish } from './
 describe.runIf(testDbKind === 'postgres' && varnishInstalled() && redisServerInstalled())('two app processes behind one Varnish', { timeout: 90_000 }, () => {
   const redis = useRedisServer();
   let database: TestDatabase;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
   let varnish: Varnish;
   let proxy: string;
 

@@ -53,6 +53,8 @@ export interface Config {
   cache: CacheSettings;
   /** PAGE_CACHE_SECONDS: how long a visitor's page is kept (and a reverse proxy's s-maxage); 0 turns it off. */
   pageCacheSeconds: number;
+  /** PURGE_URL: reverse proxies (Varnish) told to ban what a write changed; empty when none. */
+  purgeUrls: string[];
   /** Redis shared by all app processes (rate limits); unset: each process keeps its own in memory. */
   redisUrl: string | undefined;
   /** WEB_CONCURRENCY: how many processes `charcha serve` runs (node:cluster) when --workers is not given. */
@@ -151,6 +153,15 @@ function pageCacheSeconds(env: Env): number {
   const seconds = int(env, 'PAGE_CACHE_SECONDS', 300, 0);
   if (seconds > 86_400) throw new ConfigError(`PAGE_CACHE_SECONDS must be at most 86400 (a day), got "${env.PAGE_CACHE_SECONDS}"`);
   return seconds;
+}
+
+/** Comma-separated http(s) URLs of the reverse proxies a write bans pages from (src/cache/purge.ts). */
+function purgeUrls(env: Env): string[] {
+  const urls = (env.PURGE_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/?#]+/.test(url)) throw new ConfigError(`PURGE_URL must hold http(s) URLs such as http://127.0.0.1:6081/, separated by commas, got "${url}"`);
+  }
+  return urls;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -437,6 +448,7 @@ export function loadConfig(env: Env = process.env): Config {
     sms: smsConfig(env),
     cache: cacheSettings(env),
     pageCacheSeconds: pageCacheSeconds(env),
+    purgeUrls: purgeUrls(env),
     redisUrl: redis,
     rateLimitScale: int(env, 'RATE_LIMIT_SCALE', 1, 1),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1),

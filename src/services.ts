@@ -17,6 +17,7 @@ import { TotpService } from './accounts/two-step/totp.js';
 import { createCache, type AppCache } from './cache/index.js';
 import { Changes } from './cache/changes.js';
 import { NotificationService } from './notifications/service.js';
+import { HttpPurger } from './cache/purge.js';
 import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -77,7 +78,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const policy = new Policy(config.policy, now);
   const passwords = new PasswordHasher(config.passwordHashCost);
   const cache = createCache(config.cache, { db: db.kysely, now, log: logger });
-  const changes = new Changes(cache.generations, undefined, logger);
+  const changes = new Changes(cache.generations, config.purgeUrls.length > 0 ? new HttpPurger(config.purgeUrls) : undefined, logger);
   const accounts = new AccountService(db.kysely, db.dialect, now, passwords, changes);
   const sessions = createSessionStore(config, { db, now, log: logger });
   const mail = createMailer(config.mail, config.isProduction, logger);

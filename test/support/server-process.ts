@@ -26,7 +26,8 @@ export async function startServerProcess(env: Record<string, string>, args: stri
       // Not left running behind a failed test.
       child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${output}`));
-    }, 20_000);
+      // Generous: a loaded 2-core machine has taken over 20 s to start two servers at once.
+    }, 45_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);

@@ -24,7 +24,7 @@ import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
-import { PresessionTokens, siteOrigin } from './security/csrf.js';
+import { maskToken, PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
 import { installSecurityHeaders } from './security/headers.js';
 import { httpServerOptions } from './security/http-limits.js';
@@ -131,13 +131,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 
   const presession = new PresessionTokens(config.secretKey, config.secretKeyFallbacks);
   const origin = (request: FastifyRequest) => siteOrigin(request, config.baseUrl);
+  const maskedToken = (token: string | undefined) => (token === undefined ? null : maskToken(token));
   const view = (request: FastifyRequest, csrfToken?: string): ViewContext => {
     const user = request.session?.user ?? null;
     return {
       user,
       can: (action, ...item) => services.policy.can(user, action, ...item),
       isNewAccount: (joinedAt) => services.policy.isNewAccount(joinedAt),
-      csrfToken: csrfToken ?? request.session?.csrfToken ?? null,
+      // Masked afresh for each page (see maskToken: BREACH); every form of the page carries the same value.
+      csrfToken: maskedToken(csrfToken ?? request.session?.csrfToken),
       path: request.url,
       now: now(),
       assets,

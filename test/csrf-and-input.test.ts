@@ -1,6 +1,7 @@
 // Security from day one (issue 3 hardens and proves the rest).
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support/app.js';
+import { maskToken, unmaskToken } from '../src/security/csrf.js';
 import { BrowserSession } from './support/browser-session.js';
 import { comment, member, startDiscussion } from './support/forum.js';
 
@@ -20,6 +21,22 @@ describe('CSRF', () => {
     expect((await bob.fetchJson(`/api/posts/${postId}/upvote`)).statusCode).toBe(200);
     const djangoHeader = await bob.fetchJson(`/api/posts/${postId}/downvote`, { 'x-csrf-token': '', 'x-csrftoken': bob.csrf });
     expect(djangoHeader.statusCode).toBe(200);
+  });
+
+  it('masks the token afresh for every page (BREACH), and each masking of it posts', async () => {
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice);
+    const tokenOn = async () => (await alice.get(`/discuss/${postId}/`)).body.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    const [first, second] = [await tokenOn(), await tokenOn()];
+    expect(first).not.toBe(second);
+    expect(first).not.toContain(unmaskToken(first));
+    expect(unmaskToken(first)).toBe(unmaskToken(second));
+    for (const token of [first, second]) {
+      expect((await alice.post(`/discuss/${postId}/`, { text: `posted with ${token.slice(0, 6)}`, _csrf: token })).statusCode).toBe(303);
+    }
+    // A masking of another token, or a mangled one, is just a wrong token.
+    const tampered = `${first.split('~')[0]}~${maskToken('x'.repeat(43)).split('~')[1]}`;
+    expect((await alice.post(`/discuss/${postId}/`, { text: 'tampered', _csrf: tampered })).statusCode).toBe(403);
   });
 
   it('refuses missing, wrong, other-session and post-logout tokens, and cross-origin posts: 403, nothing written', async () => {

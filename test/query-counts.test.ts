@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAST_SEEN_RESOLUTION_MS } from '../src/accounts/sessions.js';
 import { useTestApp } from './support/app.js';
-import { queryCount } from './support/browser-session.js';
+import { queryCount, withoutToken } from './support/browser-session.js';
 import { member } from './support/forum.js';
 import { family } from '../src/cache/changes.js';
 
@@ -73,7 +73,7 @@ describe('queries per page', () => {
       const whole = await reader.get(`/discuss/${bigThread}/${sort}`);
       const parts = await reader.get(`/discuss/${bigThread}/${sort}`, { 'accept-encoding': 'gzip' });
       expect(parts.headers['content-encoding']).toBe('gzip');
-      expect(gunzipSync(parts.rawPayload).toString()).toBe(whole.body);
+      expect(withoutToken(gunzipSync(parts.rawPayload).toString())).toBe(withoutToken(whole.body));
       expect(whole.body.match(/aria-label="Upvote" aria-pressed="true"/g)?.length).toBeGreaterThanOrEqual(sort ? 1 : 3);
     }
   });

@@ -43,12 +43,37 @@ export function crossOriginProblem(request: FastifyRequest, ownOrigin: string, t
   return null;
 }
 
-/** The token a form or fetch sent: form field `_csrf`, or header X-CSRF-Token / X-CSRFToken. */
+/** The token a form or fetch sent (form field `_csrf`, or header X-CSRF-Token / X-CSRFToken), unmasked. */
 export function submittedToken(request: FastifyRequest): string | undefined {
   const header = request.headers['x-csrf-token'] || request.headers['x-csrftoken'];
-  if (typeof header === 'string') return header;
+  if (typeof header === 'string') return unmaskToken(header);
   const body = request.body as Record<string, unknown> | undefined;
-  return body && typeof body._csrf === 'string' ? body._csrf : undefined;
+  return body && typeof body._csrf === 'string' ? unmaskToken(body._csrf) : undefined;
+}
+
+const MASK_SEPARATOR = '~';
+
+const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]!));
+
+/**
+ * The token as a page carries it: XORed with fresh random bytes each time
+ * (as Django masks it), so a compressed page never repeats the secret's
+ * bytes and a BREACH attack, guessing it from response sizes, has nothing
+ * stable to find.
+ */
+export function maskToken(token: string): string {
+  const secret = Buffer.from(token);
+  const mask = randomBytes(secret.length);
+  return `${mask.toString('base64url')}${MASK_SEPARATOR}${xor(secret, mask).toString('base64url')}`;
+}
+
+/** The token behind a masked one; anything else as it came (a wrong token stays wrong). */
+export function unmaskToken(value: string): string {
+  const [mask, masked, ...rest] = value.split(MASK_SEPARATOR);
+  if (mask === undefined || masked === undefined || rest.length > 0) return value;
+  const maskBytes = Buffer.from(mask, 'base64url');
+  const maskedBytes = Buffer.from(masked, 'base64url');
+  return maskBytes.length === maskedBytes.length ? xor(maskedBytes, maskBytes).toString() : value;
 }
 
 /** Session-less tokens for the login and signup forms (login CSRF). */

@@ -81,6 +81,11 @@ export class BrowserSession {
   }
 }
 
+/** A page with its CSRF token blanked: the token is masked afresh for every page. */
+export function withoutToken(body: string): string {
+  return body.replaceAll(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
+}
+
 /** Query count from the Server-Timing header (DEBUG_QUERIES). */
 export function queryCount(response: LightMyRequestResponse): number {
   const header = String(response.headers['server-timing'] ?? '');

@@ -50,7 +50,7 @@ describe('notifications', () => {
     const quiet = queryCount(await alice.get('/notifications/'));
     for (const words of ['one', 'two', 'three']) await comment(bob, postId, `Reply ${words}`);
     const list = await alice.get('/notifications/');
-    expect(list.body).toContain('aria-label="Notifications: 3 unread">inbox (3)</a>');
+    expect(list.body).toContain('class="inbox unread">inbox (3 new)</a>');
     expect(queryCount(list)).toBe(quiet);
     const ids = [...list.body.matchAll(/action="\/notifications\/(\d+)\/read"/g)].map((m) => Number(m[1]));
     expect(ids).toHaveLength(3);
@@ -63,7 +63,7 @@ describe('notifications', () => {
     await alice.post(`/notifications/${ids[0]}/read`, {});
     await alice.post(`/notifications/${ids[0]}/read`, {});
     expect(await unreadOf(alice.username)).toBe(2);
-    expect((await alice.get('/')).body).toContain('inbox (2)');
+    expect((await alice.get('/')).body).toContain('inbox (2 new)');
     await alice.get('/notifications/');
     await alice.post('/notifications/read-all', {});
     expect(await unreadOf(alice.username)).toBe(0);

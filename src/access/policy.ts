@@ -140,7 +140,12 @@ export class Policy {
 
   /** Whether an account is young enough to be marked as new. */
   isNewAccount(createdAt: number): boolean {
-    return this.now() - createdAt < this.settings.newAccountDays * 24 * 3_600_000;
+    return this.now() < this.newAccountUntil(createdAt);
+  }
+
+  /** When an account stops being marked as new. */
+  newAccountUntil(createdAt: number): number {
+    return createdAt + this.settings.newAccountDays * 24 * 3_600_000;
   }
 
   /** When the author's own edit window closes. */

@@ -87,7 +87,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     }
   });
 
-  const threadPages = new ThreadPages(deps.services.cache.generations);
+  const threadPages = new ThreadPages(deps.services.cache.generations, deps.now);
   /** A discussion page's view for this reader: the shared part (thread-cache.ts), their votes laid over. */
   const discussionView = async (request: FastifyRequest, postId: number, sort: ThreadSort, page: number, commentForm?: { text: string; errors: FieldErrors }) => {
     const ctx = deps.view(request);
@@ -96,7 +96,10 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       const thread = await comments.threadPage(post.id, sort, page);
       const view = { post, comments: thread.comments, sortable: thread.sortable, sort, page, hasMore: thread.hasMore, postVote: undefined, commentVotes: new Map() };
       const tree = sharedCommentTree(ctx, view);
-      return { post, sortable: thread.sortable, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() } };
+      const now = deps.now();
+      const marksEnd = thread.comments.map((c) => deps.services.policy.newAccountUntil(c.author_joined)).filter((until) => until > now);
+      const validUntil = Math.min(Number.POSITIVE_INFINITY, ...marksEnd);
+      return { post, sortable: thread.sortable, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() }, validUntil };
     });
     const user = request.session?.user;
     const mine = user ? await votes.forDiscussion(user.id, postId) : { post: undefined, comments: new Map<number, ViewerVote>() };

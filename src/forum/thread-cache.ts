@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import { family } from '../cache/changes.js';
 import type { Generations } from '../cache/generations.js';
+import type { Clock } from '../errors.js';
 import type { PostWithAuthor } from './posts.js';
 import type { ThreadSort } from './thread.js';
 import type { ThreadBody } from './thread-body.js';
@@ -19,6 +20,8 @@ export interface SharedThreadPage {
   tree: SharedTree;
   /** The tree's blocks, compressed per kind of reader as they come (thread-body.ts). */
   body: ThreadBody;
+  /** When a "new account" mark in the tree ends: the tree is made again then, though the thread did not change. */
+  validUntil: number;
 }
 
 /** Bytes of memory the kept pages may take, at most: a 300-comment page is about 250 KB. */
@@ -30,7 +33,10 @@ export class ThreadPages {
   private readonly kept = new LRUCache<string, SharedThreadPage>({ maxSize: MAX_BYTES, sizeCalculation: sizeOf });
   private readonly making = new Map<string, Promise<SharedThreadPage>>();
 
-  constructor(private readonly generations: Generations) {}
+  constructor(
+    private readonly generations: Generations,
+    private readonly now: Clock,
+  ) {}
 
   /**
    * The page as it stands: kept when the thread has not changed since (its
@@ -43,7 +49,7 @@ export class ThreadPages {
     if (stamp === undefined) return make();
     const key = `${o.postId}:${o.sort}:${o.page}:${o.seesHidden ? 'all' : 'public'}|${stamp}`;
     const kept = this.kept.get(key);
-    if (kept) return kept;
+    if (kept && this.now() < kept.validUntil) return kept;
     const pending = this.making.get(key);
     if (pending) return pending;
     const made = make()

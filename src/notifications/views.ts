@@ -18,8 +18,8 @@ function entry(ctx: ViewContext, n: NotificationItem): SafeHtml {
   const markRead = unread
     ? html`<form method="post" action="/notifications/${n.id}/read" class="inline">${csrfField(ctx)}<button type="submit" class="link">mark read</button></form>`
     : '';
-  return html`<li class="notification${unread ? ' unread' : ''}"><p class="meta">${unread ? html`<strong class="new-mark">new</strong> ` : ''}${profileLink(n.actor)} ${SAYS[n.kind]} <a href="/comments/${n.comment_id}/">${n.post_title}</a> · ${timeTag(n.created_at)} ${markRead}</p>
-<blockquote class="quoted">${n.excerpt}</blockquote></li>`;
+  return html`<li class="notification${unread ? ' unread' : ''}"><p class="meta">${unread ? html`<strong class="new-mark">new</strong> ` : ''}${profileLink(n.actor)} ${SAYS[n.kind]} <a href="/comments/${n.comment_id}/">${n.post_title}</a> · ${timeTag(n.created_at)}</p>
+<blockquote class="quoted">${n.excerpt}</blockquote>${markRead}</li>`;
 }
 
 export function notificationsPage(ctx: ViewContext, o: { items: NotificationItem[]; page: number; hasMore: boolean; unread: number }): SafeHtml {
@@ -27,7 +27,7 @@ export function notificationsPage(ctx: ViewContext, o: { items: NotificationItem
     title: 'Notifications',
     body: html`<h1>Notifications</h1>
 ${o.unread > 0 ? html`<form method="post" action="/notifications/read-all" class="confirm">${csrfField(ctx)}<button type="submit">Mark all ${o.unread} read</button></form>` : ''}
-${o.items.length === 0 ? html`<p>Nothing yet. Replies to what you write, and mentions of @${ctx.user?.username ?? ''}, show here.</p>` : html`<ol class="plain notifications">${o.items.map((n) => entry(ctx, n))}</ol>`}
+${o.items.length === 0 ? html`<p>Nothing yet. Replies to what you write, and mentions of @${ctx.user?.username ?? ''}, show here.</p>` : html`<ul class="plain notifications">${o.items.map((n) => entry(ctx, n))}</ul>`}
 ${pager('/notifications/', o.page, o.hasMore, { prev: '← newer', next: 'older →' })}`,
   });
 }

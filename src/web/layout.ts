@@ -16,7 +16,7 @@ export function loginLink(ctx: ViewContext): string {
 /** The notifications link, with the unread count the session lookup read (no query of its own). */
 const inboxLink = (unread: number) =>
   unread > 0
-    ? html`<a href="/notifications/" class="inbox unread" aria-label="Notifications: ${unread} unread">inbox (${unread})</a>`
+    ? html`<a href="/notifications/" class="inbox unread">inbox (${unread} new)</a>`
     : html`<a href="/notifications/" class="inbox">inbox</a>`;
 
 function header(ctx: ViewContext): SafeHtml {

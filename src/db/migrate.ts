@@ -11,6 +11,7 @@ import * as passkeys from './migrations/007_passkeys.js';
 import * as phones from './migrations/008_phones.js';
 import * as accountDeletion from './migrations/009_account_deletion.js';
 import * as cache from './migrations/010_cache.js';
+import * as outbox from './migrations/013_outbox.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -27,6 +28,7 @@ export const migrations: Record<string, DialectMigration> = {
   '008_phones': phones,
   '009_account_deletion': accountDeletion,
   '010_cache': cache,
+  '013_outbox': outbox,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -98,6 +98,8 @@ export class Outbox {
   async claim(workerId: string, limit: number, rules: KindRules, leaseMs: number): Promise<OutboxJob[]> {
     if (limit <= 0 || rules.kinds.length === 0) return [];
     const now = this.now();
+    // Two indexed reads first: an idle poll takes no write lock (SQLite has one for the whole database).
+    if (!(await this.#anythingToDo(rules, now, now - leaseMs))) return [];
     return inTransaction(this.db, async (trx) => {
       await this.#recover(trx, rules, now - leaseMs, now);
       const due = trx
@@ -109,13 +111,22 @@ export class Outbox {
         .orderBy('run_after')
         .orderBy('id')
         .limit(limit);
-      return trx
+      const claimed = await trx
         .updateTable('outbox_jobs')
         .set({ state: 'running', attempts: sql`attempts + 1`, claimed_at: now, claimed_by: workerId })
         .where('id', 'in', this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due)
         .returningAll()
         .execute();
+      // RETURNING has no order: oldest first again.
+      return claimed.sort((a, b) => a.run_after - b.run_after || a.id - b.id);
     });
+  }
+
+  async #anythingToDo(rules: KindRules, now: number, staleBefore: number): Promise<boolean> {
+    const due = await this.db.selectFrom('outbox_jobs').select('id').where('state', '=', 'pending').where('run_after', '<=', now).where('kind', 'in', rules.kinds).limit(1).executeTakeFirst();
+    if (due) return true;
+    const stale = await this.db.selectFrom('outbox_jobs').select('id').where('state', '=', 'running').where('claimed_at', '<', staleBefore).where('kind', 'in', rules.kinds).limit(1).executeTakeFirst();
+    return stale !== undefined;
   }
 
   /**

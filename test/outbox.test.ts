@@ -188,6 +188,9 @@ describe('outbox', () => {
     clock.advance(LEASE_MS - 1);
     expect(await outbox.claim('other', 10, rules, LEASE_MS)).toEqual([]);
     clock.advance(2);
+    // Nor does the worker that holds them: it knows they are running, whatever the clock says.
+    expect(await outbox.claim('dead-worker', 10, rules, LEASE_MS)).toEqual([]);
+    expect((await job(text)).state).toBe('running');
 
     const worker = new Worker(outbox, handlers, { pollMs: 20, concurrency: 2, leaseMs: LEASE_MS }, silent);
     worker.start();

@@ -99,9 +99,9 @@ export class Outbox {
     if (limit <= 0 || rules.kinds.length === 0) return [];
     const now = this.now();
     // Two indexed reads first: an idle poll takes no write lock (SQLite has one for the whole database).
-    if (!(await this.#anythingToDo(rules, now, now - leaseMs))) return [];
+    if (!(await this.#anythingToDo(workerId, rules, now, now - leaseMs))) return [];
     return inTransaction(this.db, async (trx) => {
-      await this.#recover(trx, rules, now - leaseMs, now);
+      await this.#recover(trx, workerId, rules, now - leaseMs, now);
       const due = trx
         .selectFrom('outbox_jobs')
         .select('id')
@@ -122,10 +122,10 @@ export class Outbox {
     });
   }
 
-  async #anythingToDo(rules: KindRules, now: number, staleBefore: number): Promise<boolean> {
+  async #anythingToDo(workerId: string, rules: KindRules, now: number, staleBefore: number): Promise<boolean> {
     const due = await this.db.selectFrom('outbox_jobs').select('id').where('state', '=', 'pending').where('run_after', '<=', now).where('kind', 'in', rules.kinds).limit(1).executeTakeFirst();
     if (due) return true;
-    const stale = await this.db.selectFrom('outbox_jobs').select('id').where('state', '=', 'running').where('claimed_at', '<', staleBefore).where('kind', 'in', rules.kinds).limit(1).executeTakeFirst();
+    const stale = await this.db.selectFrom('outbox_jobs').select('id').where('state', '=', 'running').where('claimed_at', '<', staleBefore).where('kind', 'in', rules.kinds).where('claimed_by', '<>', workerId).limit(1).executeTakeFirst();
     return stale !== undefined;
   }
 
@@ -135,9 +135,10 @@ export class Outbox {
    * other kind may have been sent, so it becomes `unknown` and is not sent
    * again. Kinds this worker does not know are left to workers that do.
    */
-  async #recover(trx: Transaction<Database>, rules: KindRules, staleBefore: number, now: number): Promise<void> {
+  async #recover(trx: Transaction<Database>, workerId: string, rules: KindRules, staleBefore: number, now: number): Promise<void> {
+    // Never its own jobs: this worker knows they are running (a stalled event loop may have delayed their renewal).
     const stale = (kinds: readonly string[]) =>
-      trx.updateTable('outbox_jobs').where('state', '=', 'running').where('claimed_at', '<', staleBefore).where('kind', 'in', kinds);
+      trx.updateTable('outbox_jobs').where('state', '=', 'running').where('claimed_at', '<', staleBefore).where('kind', 'in', kinds).where('claimed_by', '<>', workerId);
     const resendable = rules.resendable;
     const final = rules.kinds.filter((kind) => !resendable.includes(kind));
     if (resendable.length > 0) {

@@ -28,8 +28,8 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await until(async () => output.includes('outbox worker started') || child.exitCode !== null, 20_000);
   if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output}`);
   return { child, output: () => output };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `charcha serve | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
+// `charcha serve | worker | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createSuperuser, grant, terminalIo } from './admin/cli.js';
@@ -11,15 +11,20 @@ import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PASSWORD, seedDemo } from './forum/demo.js';
 import { rerenderAll } from './forum/rerender.js';
 import { servePrimary, workersRefusal } from './cluster.js';
+import { startWorkerProcess } from './outbox/process.js';
 import { startServer } from './server.js';
 import { runSmsCli } from './sms/cli.js';
 
 const USAGE = `Usage: charcha <command>
 
 Commands:
-  serve [--workers N]
+  serve [--workers N] [--no-worker]
                  migrate the database, then serve HTTP (HOST, PORT); N processes
-                 share the port (default WEB_CONCURRENCY, else 1)
+                 share the port (default WEB_CONCURRENCY, else 1); runs the
+                 outbox worker (e-mail, SMS) in one process too, unless
+                 --no-worker (then run \`charcha worker\` beside it)
+  worker         migrate the database, then deliver outbox jobs (e-mail, SMS)
+                 until SIGTERM; any number may run on PostgreSQL
   migrate        bring the database schema up to date
   seed --demo    fill the database with demo users, discussions and a long thread
   rerender       render every post and comment's Markdown again (after an upgrade
@@ -47,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
+      const outboxWorker = !values['no-worker'];
       const workers = values.workers === undefined ? config.webConcurrency : Number(values.workers);
       if (!Number.isInteger(workers) || workers < 1) {
         console.error('--workers takes a whole number, 1 or more');
@@ -59,14 +65,29 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       if (workers > 1 && cluster.isPrimary) {
-        await servePrimary(config, workers);
+        await servePrimary(config, workers, { outboxWorker });
         return -1; // keep running
       }
-      const { app } = await startServer(config);
+      // In a cluster, the primary runs the outbox worker: the HTTP workers never do.
+      const { app } = await startServer(config, { outboxWorker: outboxWorker && cluster.isPrimary });
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
           app.log.info(`${signal}: closing`);
           void app.close().then(() => process.exit(0));
+        });
+      }
+      return -1; // keep running
+    }
+    case 'worker': {
+      if (rest.length > 0) {
+        console.error('Usage: charcha worker');
+        return 2;
+      }
+      const worker = await startWorkerProcess(config);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          console.error(`${signal}: finishing the jobs in flight`);
+          void worker.stop().then(() => process.exit(0));
         });
       }
       return -1; // keep running

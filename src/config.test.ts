@@ -180,3 +180,13 @@ describe('SESSION_STORE', () => {
     expect(() => loadConfig({ ...base, SESSION_STORE: 'redis', CACHE_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
   });
 });
+
+describe('the outbox worker', () => {
+  it('polls each second, runs four jobs at once, takes a job for lost after 30 s, and tries eight times from 10 s', () => {
+    expect(loadConfig({ ...base }).outbox).toEqual({ pollMs: 1_000, concurrency: 4, leaseMs: 30_000, maxAttempts: 8, baseDelayMs: 10_000, maxDelayMs: 3_600_000 });
+    const tuned = loadConfig({ ...base, OUTBOX_POLL_MS: '100', OUTBOX_CONCURRENCY: '16', OUTBOX_LEASE_MS: '5000', OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_RETRY_BASE_MS: '500' });
+    expect(tuned.outbox).toMatchObject({ pollMs: 100, concurrency: 16, leaseMs: 5_000, maxAttempts: 3, baseDelayMs: 500 });
+    expect(() => loadConfig({ ...base, OUTBOX_CONCURRENCY: '0' })).toThrow(/OUTBOX_CONCURRENCY/);
+    expect(() => loadConfig({ ...base, OUTBOX_LEASE_MS: '100' })).toThrow(/OUTBOX_LEASE_MS/);
+  });
+});

@@ -79,6 +79,22 @@ export interface Config {
   authProviders: AuthProvider[];
   /** STAFF_TWO_STEP=required: staff and moderators act as members until their session passed a second step. */
   staffNeedSecondStep: boolean;
+  /** The outbox and its worker (docs/operations.md, "The worker"). */
+  outbox: OutboxSettings;
+}
+
+export interface OutboxSettings {
+  /** OUTBOX_POLL_MS: wait between polls when idle. */
+  pollMs: number;
+  /** OUTBOX_CONCURRENCY: jobs one worker runs at once. */
+  concurrency: number;
+  /** OUTBOX_LEASE_MS: a running job not renewed for this long lost its worker. */
+  leaseMs: number;
+  /** OUTBOX_MAX_ATTEMPTS: tries before a job is failed for good. */
+  maxAttempts: number;
+  /** OUTBOX_RETRY_BASE_MS: wait after the first failure, doubled after each further one (with jitter), up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
 
 /** The cache backend and its bound; a URL may hold a password, so it is never logged. */
@@ -467,5 +483,13 @@ export function loadConfig(env: Env = process.env): Config {
     authProviders: authProviders(env, isProduction, baseUrl),
     // Required by default in production: a staff password alone should not be able to ban, hide or grant.
     staffNeedSecondStep: oneOf(env, 'STAFF_TWO_STEP', ['required', 'optional'] as const, isProduction ? 'required' : 'optional') === 'required',
+    outbox: {
+      pollMs: int(env, 'OUTBOX_POLL_MS', 1_000, 10),
+      concurrency: int(env, 'OUTBOX_CONCURRENCY', 4, 1),
+      leaseMs: int(env, 'OUTBOX_LEASE_MS', 30_000, 300),
+      maxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1),
+      baseDelayMs: int(env, 'OUTBOX_RETRY_BASE_MS', 10_000, 0),
+      maxDelayMs: 3_600_000,
+    },
   };
 }

@@ -3,9 +3,15 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { deliveryHandlers } from './outbox/handlers.js';
+import { Worker } from './outbox/worker.js';
 
-/** Opens the database, brings its schema up to date, and listens. */
-export async function startServer(config: Config): Promise<{ app: FastifyInstance; db: Db }> {
+/**
+ * Opens the database, brings its schema up to date, and listens; with
+ * `outboxWorker`, runs the outbox worker in this process too (closing the
+ * app finishes its jobs in flight before the database closes).
+ */
+export async function startServer(config: Config, options: { outboxWorker: boolean }): Promise<{ app: FastifyInstance; db: Db }> {
   // A lost connection is reported on stderr until the app's logger exists.
   const report = { connectionLost: (err: Error) => console.error('database connection lost:', err.message) };
   const db = openDatabase(config.databaseUrl, { ...config.database, onConnectionError: (err) => report.connectionLost(err) });
@@ -17,6 +23,11 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   }
   report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
   app.addHook('onClose', () => db.close());
+  if (options.outboxWorker) {
+    const worker = new Worker(app.services.outbox, deliveryHandlers(app.services), config.outbox, app.log);
+    worker.start();
+    app.addHook('onClose', () => worker.stop()); // onClose hooks run last-added first: before the database closes
+  }
   await app.listen({ host: config.host, port: config.port });
   return { app, db };
 }

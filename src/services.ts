@@ -30,6 +30,7 @@ import { ModerationService } from './moderation/service.js';
 import { SecretBox } from './security/secret-box.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
+import { Outbox } from './outbox/queue.js';
 
 export interface Services {
   /** Who may do what: the one answer, for routes, services and templates. */
@@ -72,6 +73,8 @@ export interface Services {
   health: HealthService;
   /** A person's verified phone and the codes texted to it (the `sms` second factor). */
   phones: PhoneService;
+  /** Delivery jobs, written in the caller's transaction; a worker (outbox/worker.ts) runs them. */
+  outbox: Outbox;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -117,5 +120,6 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     changes,
     notifications,
     health: new HealthService(db.kysely, cache.store),
+    outbox: new Outbox(db.kysely, db.dialect, now, config.outbox),
   };
 }

@@ -10,7 +10,8 @@ import { testDbKind } from './support/test-db.js';
 
 /** Serves /new (200) and /nope (404) once each, then stops; returns every line the server printed. */
 async function logLines(format: string): Promise<string[]> {
-  const server = await startServerProcess({ LOG_FORMAT: format, DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'charcha.db')}`, SECRET_KEY: randomBytes(32).toString('base64url') });
+  // --no-worker: the in-process outbox worker's start and stop lines are not requests'.
+  const server = await startServerProcess({ LOG_FORMAT: format, DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'charcha.db')}`, SECRET_KEY: randomBytes(32).toString('base64url') }, ['--no-worker']);
   for (const [path, status] of [['/new', 200], ['/nope', 404]] as const) {
     const response = await fetch(server.origin + path);
     await response.text();

@@ -37,13 +37,16 @@ describe('serve --workers', () => {
   describe.skipIf(!redisServerInstalled())('with Redis', () => {
     const redis = useRedisServer();
 
-    it('runs N processes on one port and stops them all on SIGTERM', async () => {
+    it('runs N processes on one port, the outbox worker in the primary only, and stops them all on SIGTERM', async () => {
       const server = await startServerProcess({ DATA_DIR: dataDir, SECRET_KEY, REDIS_URL: redis().url, CACHE_URL: redis().url }, ['--workers', '2']);
       // Both workers listen (each prints its line); the port answers.
       await expect.poll(() => server.output().match(/Server listening at/g)?.length ?? 0, { timeout: 20_000 }).toBe(2);
       for (let i = 0; i < 6; i++) expect((await fetch(server.origin + '/healthz')).status).toBe(200);
+      // One outbox worker for the machine: the primary's, not one per HTTP worker.
+      expect(server.output().match(/outbox worker started/g)).toHaveLength(1);
       expect(await server.terminate()).toBe(0);
       expect(server.output()).toContain('SIGTERM: closing 2 workers');
+      expect(server.output()).toContain('outbox worker stopped');
     }, 60_000);
   });
 });

@@ -13,6 +13,7 @@ import * as accountDeletion from './migrations/009_account_deletion.js';
 import * as cache from './migrations/010_cache.js';
 import * as sessionEpoch from './migrations/011_session_epoch.js';
 import * as threadRead from './migrations/012_thread_read.js';
+import * as outbox from './migrations/013_outbox.js';
 import * as notifications from './migrations/014_notifications.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -32,6 +33,7 @@ export const migrations: Record<string, DialectMigration> = {
   '010_cache': cache,
   '011_session_epoch': sessionEpoch,
   '012_thread_read': threadRead,
+  '013_outbox': outbox,
   '014_notifications': notifications,
 };
 

@@ -254,6 +254,30 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+export type OutboxJobState = 'pending' | 'running' | 'done' | 'failed' | 'unknown';
+
+/** Delivery jobs (src/outbox/), written in the transaction that causes them. */
+export interface OutboxJobsTable {
+  id: Generated<number>;
+  /** Which handler runs it: `email`, `sms`, … */
+  kind: string;
+  /** The handler's input, as JSON. */
+  payload: string;
+  state: Generated<OutboxJobState>;
+  /** Claims so far (a claim counts as an attempt). */
+  attempts: Generated<number>;
+  /** Epoch ms: not claimed before. */
+  run_after: number;
+  /** Epoch ms of the claim, renewed while the job runs: the lease. */
+  claimed_at: number | null;
+  /** The worker holding (or last holding) the job. */
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  /** When it became done, failed or unknown. */
+  done_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -276,6 +300,7 @@ export interface Database {
   phones: PhonesTable;
   sms_codes: SmsCodesTable;
   notifications: NotificationsTable;
+  outbox_jobs: OutboxJobsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -284,3 +309,4 @@ export type Post = Selectable<PostsTable>;
 export type Comment = Selectable<CommentsTable>;
 export type Identity = Selectable<IdentitiesTable>;
 export type Passkey = Selectable<PasskeysTable>;
+export type OutboxJob = Selectable<OutboxJobsTable>;

@@ -52,6 +52,12 @@ export class Mailer {
     this.pending.add(task);
   }
 
+  /** Sends now and waits for the server's acceptance; throws what the transport threw (the outbox's handler, which retries). */
+  async send(message: MailMessage): Promise<void> {
+    if (!this.transport) throw new Error('no mail transport (SMTP_URL is not set)');
+    await this.transport.send({ from: this.from, ...message });
+  }
+
   /** Resolves when every message handed over so far has been sent or has failed. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

@@ -15,16 +15,7 @@ export interface SessionUser extends Actor {
   staffPaused?: true;
 }
 
-export interface CurrentSession {
-  /** SHA-256 of the cookie's token, as stored (db, redis); the random id sealed inside the cookie (cookie). */
-  id: string;
-  csrfToken: string;
-  createdAt: number;
-  lastSeenAt: number;
-  /** When the person last proved who they are (sign-in or confirming again). */
-  authenticatedAt: number;
-  /** Whether this session passed a second step. */
-  secondStep: boolean;
+export interface CurrentSession extends SessionFacts {
   user: SessionUser;
 }
 
@@ -121,11 +112,14 @@ type UserColumns = {
 
 /** What every store knows of a session, whoever keeps it. */
 export interface SessionFacts {
+  /** SHA-256 of the cookie's token, as stored (db, redis); the random id sealed inside the cookie (cookie). */
   id: string;
   csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
+  /** When the person last proved who they are (sign-in or confirming again). */
   authenticatedAt: number;
+  /** Whether this session passed a second step. */
   secondStep: boolean;
 }
 

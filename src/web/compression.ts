@@ -20,16 +20,18 @@ function acceptedWeights(acceptEncoding: string | undefined): Map<string, number
   return accepted;
 }
 
+const takes = (accepted: Map<string, number>, encoding: 'br' | 'gzip') => (accepted.get(encoding) ?? accepted.get('*') ?? 0) > 0;
+
 /** Whether the client takes this encoding (named, or by `*`; `;q=0` refuses). */
 export function acceptsEncoding(acceptEncoding: string | undefined, encoding: 'br' | 'gzip'): boolean {
-  const accepted = acceptedWeights(acceptEncoding);
-  return (accepted.get(encoding) ?? accepted.get('*') ?? 0) > 0;
+  return takes(acceptedWeights(acceptEncoding), encoding);
 }
 
-/** The encoding to send: brotli, then gzip, when the client takes it. */
+/** The encoding to send: brotli, then gzip, when the client takes it (the header read once). */
 export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
-  if (acceptsEncoding(acceptEncoding, 'br')) return 'br';
-  if (acceptsEncoding(acceptEncoding, 'gzip')) return 'gzip';
+  const accepted = acceptedWeights(acceptEncoding);
+  if (takes(accepted, 'br')) return 'br';
+  if (takes(accepted, 'gzip')) return 'gzip';
   return 'identity';
 }
 

@@ -98,6 +98,13 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   if (config.forceHttps) installHttpsRedirect(app, config.baseUrl);
+  const pages = new PageCache(services.cache, now, {
+    ttlSeconds: config.pageCacheSeconds,
+    serverTiming: config.debugQueries,
+    isVisitor: (request) => request.session === null && request.cookies[sessionCookieName(request)] === undefined,
+  });
+  // After the checks every request passes, before everything a visitor's cached page does not need.
+  pages.door.install(app);
   if (config.debugQueries) {
     app.addHook('onRequest', (request, _reply, done) => {
       const stats: QueryStats = { count: 0, durationMs: 0 };
@@ -146,10 +153,6 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     };
   };
   const signIn = new SignInFlow(new SignedValues(config.secretKey, now, config.secretKeyFallbacks), services.sessions, services.twoStep);
-  const pages = new PageCache(services.cache, {
-    ttlSeconds: config.pageCacheSeconds,
-    isVisitor: (request) => request.session === null && request.cookies[sessionCookieName(request)] === undefined,
-  });
   const deps: RouteDeps = { services, config, presession, origin, view, limits, signIn, now, pages };
 
   // A POST without a body (a fetch from our script) is an empty form, so body

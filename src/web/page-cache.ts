@@ -5,20 +5,20 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppCache } from '../cache/index.js';
+import type { Clock } from '../errors.js';
 import { compressForCache, negotiateEncoding } from './compression.js';
+import { FrontDoor, matchesEtag, type DoorPage } from './front-door.js';
 import type { SafeHtml } from './html.js';
 import { addVary, sendHtml } from './respond.js';
 
-/** A cached page: its validator and both compressed forms. */
-interface StoredPage {
-  etag: string;
-  br: Buffer;
-  gzip: Buffer;
+/** A cached page: its validator, when it leaves the cache, and both compressed forms. */
+interface StoredPage extends DoorPage {
+  expiresAt: number;
 }
 
 /** One buffer per entry: a 4-byte length, the JSON head, then the brotli and gzip bytes. */
 function pack(page: StoredPage): Buffer {
-  const head = Buffer.from(JSON.stringify({ etag: page.etag, br: page.br.length }));
+  const head = Buffer.from(JSON.stringify({ etag: page.etag, expiresAt: page.expiresAt, br: page.br.length }));
   const length = Buffer.alloc(4);
   length.writeUInt32BE(head.length);
   return Buffer.concat([length, head, page.br, page.gzip]);
@@ -26,23 +26,15 @@ function pack(page: StoredPage): Buffer {
 
 function unpack(bytes: Buffer): StoredPage {
   const headEnd = 4 + bytes.readUInt32BE(0);
-  const head = JSON.parse(bytes.subarray(4, headEnd).toString()) as { etag: string; br: number };
-  return { etag: head.etag, br: bytes.subarray(headEnd, headEnd + head.br), gzip: bytes.subarray(headEnd + head.br) };
-}
-
-/** Whether an If-None-Match header names this (weak) validator. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  const opaque = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t.replace(/^W\//, '') === opaque;
-  });
+  const head = JSON.parse(bytes.subarray(4, headEnd).toString()) as { etag: string; expiresAt: number; br: number };
+  return { etag: head.etag, expiresAt: head.expiresAt, br: bytes.subarray(headEnd, headEnd + head.br), gzip: bytes.subarray(headEnd + head.br) };
 }
 
 export interface PageCacheOptions {
   /** How long a page is kept (PAGE_CACHE_SECONDS); 0 turns the page cache off. */
   ttlSeconds: number;
+  /** DEBUG_QUERIES: the door's hits say they ran none (front-door.ts). */
+  serverTiming: boolean;
   /**
    * Whether the request may share a page with every other visitor: not
    * signed in, and no session cookie on its way out (an expired one is
@@ -54,11 +46,16 @@ export interface PageCacheOptions {
 export class PageCache {
   /** Misses being made in this process, so a burst of visitors makes the page once. */
   private readonly making = new Map<string, Promise<StoredPage>>();
+  /** Answers this process's visitors before the routes (install it with door.install). */
+  readonly door: FrontDoor;
 
   constructor(
     private readonly cache: AppCache,
+    private readonly now: Clock,
     private readonly options: PageCacheOptions,
-  ) {}
+  ) {
+    this.door = new FrontDoor(cache.generations, now, options);
+  }
 
   /**
    * Answers a page that shows `families` (src/cache/changes.ts): for a
@@ -79,7 +76,8 @@ export class PageCache {
       // For a reverse proxy's ban (PURGE_URL); the VCL keeps it from clients.
       .header('X-Cache-Families', families.join(' '));
     addVary(reply, 'Accept-Encoding');
-    if (matches(request.headers['if-none-match'], page.etag)) return reply.code(304).send();
+    if (matchesEtag(request.headers['if-none-match'], page.etag)) return reply.code(304).send();
+    this.door.remember(request, { families, stamp, page, expiresAt: page.expiresAt });
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     if (encoding === 'identity') return reply.send(gunzipSync(page.gzip));
     return reply.header('Content-Encoding', encoding).send(page[encoding]);
@@ -103,7 +101,7 @@ export class PageCache {
   private async make(key: string, render: () => Promise<SafeHtml>): Promise<StoredPage> {
     const body = Buffer.from((await render()).value);
     const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    const page = { etag, ...compressForCache(body) };
+    const page = { etag, expiresAt: this.now() + this.options.ttlSeconds * 1000, ...compressForCache(body) };
     await this.cache.store.set(key, pack(page), this.options.ttlSeconds);
     return page;
   }

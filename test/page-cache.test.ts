@@ -159,6 +159,18 @@ describe('the page cache', () => {
     expect(controlsOf((await bob.get(page)).body, bobs)).toContain('2 points');
   });
 
+  it('keeps a reader’s compressed blocks only as long as their controls hold: the edit link goes when the window closes', async () => {
+    const [alice, bob] = [await member(t().app), await member(t().app)];
+    const postId = await startDiscussion(alice, { title: 'A window on the thread' });
+    const bobs = await comment(bob, postId, 'Bob may edit this for a while');
+    const page = `/discuss/${postId}/`;
+    const gzipPage = async () => gunzipSync((await bob.get(page, { 'accept-encoding': 'gzip' })).rawPayload).toString();
+    expect(await gzipPage()).toContain(`/comments/${bobs}/edit/`);
+    expect(await gzipPage()).toContain(`/comments/${bobs}/edit/`);
+    t().clock.advance(121 * 60_000);
+    expect(await gzipPage()).not.toContain(`/comments/${bobs}/edit/`);
+  });
+
   it('lets a page go after PAGE_CACHE_SECONDS', async () => {
     await visit(t().app, '/new');
     expect(queryCount(await visit(t().app, '/new'))).toBe(0);

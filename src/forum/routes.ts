@@ -7,7 +7,7 @@ import { currentUser } from '../web/guards.js';
 import { addVary, refererPath, safeNext, sendHtml, wantsJson } from '../web/respond.js';
 import { acceptsEncoding } from '../web/compression.js';
 import type { ViewContext } from '../web/context.js';
-import { gzipDiscussionPage, treeBlocks } from './thread-body.js';
+import { gzipDiscussionPage, OwnBlocks, threadBody } from './thread-body.js';
 import { CsrfField, IdParams, PageNumber, PageQuery, RowId } from '../web/schemas.js';
 import type { ThreadSort } from './thread.js';
 import { FLAG_REASONS, VOTE_ACTIONS, type ViewerVote, type VoteTarget } from './votes.js';
@@ -88,6 +88,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   });
 
   const threadPages = new ThreadPages(deps.services.cache.generations, deps.now);
+  const ownBlocks = new OwnBlocks();
   /** A discussion page's view for this reader: the shared part (thread-cache.ts), their votes laid over. */
   const discussionView = async (request: FastifyRequest, postId: number, sort: ThreadSort, page: number, commentForm?: { text: string; errors: FieldErrors }) => {
     const ctx = deps.view(request);
@@ -99,7 +100,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       const now = deps.now();
       const marksEnd = thread.comments.map((c) => deps.services.policy.newAccountUntil(c.author_joined)).filter((until) => until > now);
       const validUntil = Math.min(Number.POSITIVE_INFINITY, ...marksEnd);
-      return { post, sortable: thread.sortable, hasMore: thread.hasMore, tree, body: { blocks: treeBlocks(tree), neutral: new Map() }, validUntil };
+      return { post, sortable: thread.sortable, hasMore: thread.hasMore, tree, body: threadBody(tree), validUntil };
     });
     const user = request.session?.user;
     const mine = user ? await votes.forDiscussion(user.id, postId) : { post: undefined, comments: new Map<number, ViewerVote>() };
@@ -143,7 +144,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
       const { ctx, view, body } = await discussionView(request, postId, sort, page);
       if (!acceptsEncoding(request.headers['accept-encoding'], 'gzip')) return sendHtml(reply, discussionPage(ctx, view));
       addVary(reply, 'Accept-Encoding');
-      return reply.type('text/html; charset=utf-8').header('Content-Encoding', 'gzip').send(gzipDiscussionPage(ctx, neutralOf(ctx), view, body));
+      return reply.type('text/html; charset=utf-8').header('Content-Encoding', 'gzip').send(gzipDiscussionPage(ctx, neutralOf(ctx), view, body, ownBlocks));
     },
   );
 

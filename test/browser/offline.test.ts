@@ -1,0 +1,174 @@
+// Reading offline in Chromium: the service worker (src/web/sw/sw.ts) installs
+// and takes over, keeps the pages read, shows them offline with a notice,
+// answers pages never read with /offline/, stops forms sent offline, keeps
+// one person's pages from the next, is installable, and updates when a new
+// version ships (a second build of the app in a copy of dist/, served on the
+// same origin by a child process).
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumInstalled, newContext, saveScreens, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
+import { PASSWORD, seedDiscussion } from '../support/discussion-fixture.js';
+import { freePort } from '../support/free-port.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+/** Resolves once the page is controlled by an active worker. */
+async function controlled(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+}
+
+/** The pages the worker has saved, by cache: { "pages-v1-anonymous": ["/discuss/1/"] }. */
+function savedPages(page: Page): Promise<Record<string, string[]>> {
+  return page.evaluate(async () => {
+    const saved: Record<string, string[]> = {};
+    for (const name of (await caches.keys()).filter((n) => n.startsWith('pages-'))) {
+      saved[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    }
+    return saved;
+  });
+}
+
+const allSaved = async (page: Page) => Object.values(await savedPages(page)).flat();
+
+/** What the precache holds: the hashed URLs (and /offline/ with its revision). */
+function precached(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const name = (await caches.keys()).find((n) => n.includes('precache'));
+    return name ? (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname) : [];
+  });
+}
+
+/** Opens `path` with the worker in control, then again so the worker fetches and saves it. */
+async function readWithWorker(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await controlled(page);
+  await page.reload();
+  await expect.poll(() => allSaved(page)).toContain(path);
+}
+
+describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromium)', { timeout: 60_000 }, () => {
+  const env = useBrowserApp(seedDiscussion);
+  const contexts: BrowserContext[] = [];
+  const context = async () => {
+    const made = await newContext(env());
+    contexts.push(made);
+    return made;
+  };
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+  });
+
+  it('shows a discussion read before when offline, saying it is the saved copy and from when', async () => {
+    const { post } = env().data;
+    const page = await (await context()).newPage();
+    await readWithWorker(page, `/discuss/${post.id}/`);
+    // A visitor's pages still set no cookie, with the worker in between.
+    expect(await page.context().cookies()).toEqual([]);
+    expect(Object.keys(await savedPages(page))).toEqual(['pages-v1-anonymous']);
+
+    await page.context().setOffline(true);
+    await page.reload();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(post.title);
+    const notice = page.getByRole('status').filter({ hasText: 'You are offline' });
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/this is the copy saved on this device (just now|\d+ \w+ ago)\. It may be out of date\./);
+    expect(await notice.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // Styled offline too: the stylesheet comes from the precache.
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(253, 253, 251)');
+    await saveScreens(page, 'offline-discussion');
+  });
+
+  it('answers a discussion never read with the offline page, listing the saved ones', async () => {
+    const { post, markdownPost } = env().data;
+    const page = await (await context()).newPage();
+    await readWithWorker(page, `/discuss/${post.id}/`);
+    await page.context().setOffline(true);
+    await page.goto(`/discuss/${markdownPost.id}/`);
+    await page.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
+    expect(page.url()).toContain(`/discuss/${markdownPost.id}/`);
+    const saved = page.getByRole('region', { name: 'Saved discussions' });
+    await saved.getByRole('link', { name: post.title }).waitFor();
+    expect(await saved.getByRole('link').getAttribute('href')).toBe(`/discuss/${post.id}/`);
+    await saveScreens(page, 'offline-page');
+    // A page the worker never keeps (settings, sign-in) gets the offline page too, not the browser's error.
+    await page.goto('/login');
+    await page.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
+  });
+
+  it('tells a member that a comment or a vote sent offline was not sent, and keeps the text', async () => {
+    const { post, asha } = env().data;
+    const page = await signIn(await context(), asha.username, PASSWORD);
+    await readWithWorker(page, `/discuss/${post.id}/`);
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'You are offline' }).waitFor();
+
+    await page.getByLabel('Add a comment').fill('Written on a train');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'You are offline, so this was not sent' });
+    await alert.waitFor();
+    expect(await page.getByLabel('Add a comment').inputValue()).toBe('Written on a train');
+    expect(new URL(page.url()).pathname).toBe(`/discuss/${post.id}/`);
+
+    await page.getByRole('button', { name: 'Upvote' }).first().click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'You are offline' }).count()).toBe(2);
+  });
+
+  it('is installable: the DevTools protocol finds no installability error', async () => {
+    // A profile on disk: Chromium installs nothing from an incognito one, which is what newContext() makes.
+    const profile = mkdtempSync(join(tmpdir(), 'charcha-profile-'));
+    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, baseURL: env().baseURL });
+    contexts.push(browser);
+    onTestFinished(() => rmSync(profile, { recursive: true, force: true }));
+    const page = await browser.newPage();
+    await page.goto('/');
+    await controlled(page);
+    const cdp = await page.context().newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+    expect(installabilityErrors).toEqual([]);
+    const { url, errors, data } = (await cdp.send('Page.getAppManifest')) as { url: string; errors: unknown[]; data: string };
+    expect(url).toMatch(/\/manifest\.webmanifest$/);
+    expect(errors).toEqual([]);
+    expect(JSON.parse(data)).toMatchObject({ display: 'standalone', start_url: '/' });
+  });
+
+  it('forgets a member’s saved pages at logout (Clear-Site-Data), so the next person never sees them', async () => {
+    const { post, asha, ben } = env().data;
+    const browser = await context();
+    const page = await signIn(browser, asha.username, PASSWORD);
+    await readWithWorker(page, `/discuss/${post.id}/`);
+    const ashasCache = Object.keys(await savedPages(page));
+    expect(ashasCache).toHaveLength(1);
+    expect(ashasCache[0]).toMatch(/^pages-v1-[\w-]{16}$/);
+
+    const [logout] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/logout')), submitWith(page, page.getByRole('button', { name: 'log out' }))]);
+    expect(await logout.headerValue('clear-site-data')).toBe('"cache", "storage"');
+    expect(await savedPages(page)).not.toHaveProperty(ashasCache[0]!);
+
+    const bens = await signIn(browser, ben.username, PASSWORD);
+    await controlled(bens);
+    await browser.setOffline(true);
+    await bens.goto(`/discuss/${post.id}/`);
+    await bens.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
+    expect(await bens.content()).not.toContain(`>${asha.username}</a> <span class="karma"`);
+  });
+
+  it('drops one person’s saved pages as soon as a page shows someone else signed in, logout or not', async () => {
+    const { post, asha, ben } = env().data;
+    const browser = await context();
+    const page = await signIn(browser, asha.username, PASSWORD);
+    await readWithWorker(page, `/discuss/${post.id}/`);
+    const [ashasCache] = Object.keys(await savedPages(page));
+    // Her session ends without a logout (expired, or cleared): no Clear-Site-Data.
+    await browser.clearCookies();
+    const bens = await signIn(browser, ben.username, PASSWORD);
+    await expect.poll(async () => Object.keys(await savedPages(bens))).not.toContain(ashasCache);
+    await browser.setOffline(true);
+    await bens.goto(`/discuss/${post.id}/`);
+    await bens.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
+  });
+});

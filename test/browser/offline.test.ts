@@ -171,4 +171,65 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
     await bens.goto(`/discuss/${post.id}/`);
     await bens.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
   });
+
+  describe('a new version shipped', () => {
+    // The next release: a copy of dist/ (under the project, so its imports find node_modules)
+    // whose assets are built again with a changed stylesheet, hence a new precache list and /sw.js.
+    const release = join('tmp', `next-release-${process.pid}`);
+    const dataDirs: string[] = [];
+    const servers: ServerProcess[] = [];
+    afterAll(async () => {
+      for (const server of servers) await server.stop();
+      for (const dir of [release, ...dataDirs]) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The built app (dist/, or the next release's copy) on `port`, with a database of its own. */
+    async function serve(port: number, cli?: string): Promise<ServerProcess> {
+      const dataDir = mkdtempSync(join(tmpdir(), 'charcha-release-'));
+      dataDirs.push(dataDir);
+      const server = await startServerProcess({ DATA_DIR: dataDir, SECRET_KEY: 'test-secret-key-that-is-long-enough-000', PORT: String(port) }, [], cli);
+      servers.push(server);
+      return server;
+    }
+
+    const stylesheet = (page: Page) => page.evaluate(() => new URL(document.querySelector<HTMLLinkElement>('link[rel="stylesheet"]')!.href).pathname);
+
+    it('offers the reload; after it the new worker controls the page and the old precache is gone', async () => {
+      cpSync('dist', join(release, 'dist'), { recursive: true });
+      const build = `import { buildAssets } from './scripts/assets.mjs'; await buildAssets({ out: ${JSON.stringify(join(release, 'dist/public'))}, cssBanner: '/* the next release */' });`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', build]);
+
+      const port = await freePort();
+      const current = await serve(port);
+      const page = await (await newContext(env(), { baseURL: current.origin })).newPage();
+      contexts.push(page.context());
+      await page.goto('/');
+      await controlled(page);
+      const oldCss = await stylesheet(page);
+      expect(await precached(page)).toContain(oldCss);
+
+      // The same origin, now answered by the next release.
+      await current.stop();
+      await serve(port, join(release, 'dist/cli.js'));
+      await page.reload();
+      const prompt = page.getByRole('status').filter({ hasText: 'A new version is ready — reload' });
+      await prompt.waitFor({ timeout: 20_000 });
+      const newCss = await stylesheet(page);
+      expect(newCss).not.toBe(oldCss);
+      // Installed beside the old version, which still controls the page and keeps its files until then.
+      expect(await precached(page)).toEqual(expect.arrayContaining([oldCss, newCss]));
+      await saveScreens(page, 'update-prompt');
+
+      await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'reload' }).click()]);
+      await controlled(page);
+      const state = await page.evaluate(async () => {
+        const registration = (await navigator.serviceWorker.getRegistration())!;
+        return { waiting: registration.waiting !== null, controlsThisPage: registration.active === navigator.serviceWorker.controller && registration.active !== null };
+      });
+      expect(state).toEqual({ waiting: false, controlsThisPage: true });
+      await expect.poll(() => precached(page)).toContain(newCss);
+      expect(await precached(page)).not.toContain(oldCss);
+      expect(await page.getByRole('status').filter({ hasText: 'A new version is ready' }).count()).toBe(0);
+    });
+  });
 });

@@ -172,6 +172,32 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
     await bens.getByRole('heading', { name: 'You are offline', level: 1 }).waitFor();
   });
 
+  it('shows a pushed message as a notification of the forum, with its tag and its page (contract 2)', async () => {
+    const browser = await context();
+    await browser.grantPermissions(['notifications']);
+    const page = await browser.newPage();
+    await page.goto('/');
+    await controlled(page);
+    const cdp = await browser.newCDPSession(page);
+    const registered = new Promise<string>((resolve) => {
+      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }: { registrations: { registrationId: string; isDeleted: boolean }[] }) => {
+        const live = registrations.find((r) => !r.isDeleted);
+        if (live) resolve(live.registrationId);
+      });
+    });
+    await cdp.send('ServiceWorker.enable');
+    const message = { title: 'ben replied to you', body: 'Render on the server', url: '/discuss/1/#c2', tag: 'n42' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: env().baseURL, registrationId: await registered, data: JSON.stringify(message) });
+    const shown = () =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: (n.data as { url: string }).url, icon: n.icon })),
+      );
+    await expect.poll(shown).toHaveLength(1);
+    const [notification] = await shown();
+    expect(notification).toMatchObject({ title: message.title, body: message.body, tag: 'n42', url: `${env().baseURL}/discuss/1/#c2` });
+    expect(notification!.icon).toMatch(/\/static\/icon-192\.[0-9a-f]{10}\.png$/);
+  });
+
   describe('a new version shipped', () => {
     // The next release: a copy of dist/ (under the project, so its imports find node_modules)
     // whose assets are built again with a changed stylesheet, hence a new precache list and /sw.js.

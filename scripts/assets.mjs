@@ -125,4 +125,14 @@ export async function watchAssets() {
     };
     await (await context({ ...sources[kind], plugins: [rewrite] })).watch();
   }
+  // The worker's own source: a change to it rebuilds /sw.js (with the same precache list).
+  const worker = {
+    name: 'worker',
+    setup(build) {
+      build.onEnd((result) => {
+        if (result.errors.length === 0) writeManifest(manifest).catch((err) => console.error(err));
+      });
+    },
+  };
+  await (await context({ entryPoints: ['src/web/sw/sw.ts'], bundle: true, write: false, plugins: [worker] })).watch();
 }

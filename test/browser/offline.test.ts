@@ -198,25 +198,43 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
     expect(notification!.icon).toMatch(/\/static\/icon-192\.[0-9a-f]{10}\.png$/);
   });
 
+  // Servers that stop (the network failing, a release): the built app in child processes.
+  const dataDirs: string[] = [];
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The built app (dist/, or another build's copy) on `port`, with a database of its own. */
+  async function serve(port: number, cli?: string): Promise<ServerProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'charcha-release-'));
+    dataDirs.push(dataDir);
+    const server = await startServerProcess({ DATA_DIR: dataDir, SECRET_KEY: 'test-secret-key-that-is-long-enough-000', PORT: String(port) }, [], cli);
+    servers.push(server);
+    return server;
+  }
+
+  it('keeps the page and says so when a form is posted online but the forum cannot be reached', async () => {
+    const server = await serve(await freePort());
+    const page = await (await newContext(env(), { baseURL: server.origin })).newPage();
+    contexts.push(page.context());
+    await page.goto('/login');
+    await controlled(page);
+    await page.getByLabel('Username').fill('asha');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await server.stop();
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The forum cannot be reached, so this was not sent' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(await page.getByLabel('Username').inputValue()).toBe('asha');
+  });
+
   describe('a new version shipped', () => {
     // The next release: a copy of dist/ (under the project, so its imports find node_modules)
     // whose assets are built again with a changed stylesheet, hence a new precache list and /sw.js.
     const release = join('tmp', `next-release-${process.pid}`);
-    const dataDirs: string[] = [];
-    const servers: ServerProcess[] = [];
-    afterAll(async () => {
-      for (const server of servers) await server.stop();
-      for (const dir of [release, ...dataDirs]) rmSync(dir, { recursive: true, force: true });
-    });
-
-    /** The built app (dist/, or the next release's copy) on `port`, with a database of its own. */
-    async function serve(port: number, cli?: string): Promise<ServerProcess> {
-      const dataDir = mkdtempSync(join(tmpdir(), 'charcha-release-'));
-      dataDirs.push(dataDir);
-      const server = await startServerProcess({ DATA_DIR: dataDir, SECRET_KEY: 'test-secret-key-that-is-long-enough-000', PORT: String(port) }, [], cli);
-      servers.push(server);
-      return server;
-    }
+    afterAll(() => rmSync(release, { recursive: true, force: true }));
 
     const stylesheet = (page: Page) => page.evaluate(() => new URL(document.querySelector<HTMLLinkElement>('link[rel="stylesheet"]')!.href).pathname);
 

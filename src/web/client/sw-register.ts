@@ -29,7 +29,25 @@ function sayIfSaved(): void {
 }
 
 /** A form sent without a network would fail into the browser's error page: tell the user, keep what they typed. */
+function sayNotSent(form: HTMLFormElement, why: string): void {
+  // The vote script's fallback marks its form plain; once back online it may enhance it again.
+  delete form.dataset.plain;
+  let message = form.previousElementSibling;
+  if (!message?.classList.contains('offline-form')) {
+    message = document.createElement('p');
+    message.className = 'notice offline-form';
+    message.setAttribute('role', 'alert');
+    form.before(message);
+  }
+  message.textContent = `${why}, so this was not sent. What you entered is still here: send it again once you are back online.`;
+}
+
+/**
+ * A form sent without a network would fail into the browser's error page: offline, it is
+ * stopped here; when the network fails anyway, the worker keeps the page (204) and says so.
+ */
 function holdFormsOffline(): void {
+  let waiting: HTMLFormElement | undefined;
   document.addEventListener(
     'submit',
     (event) => {
@@ -37,20 +55,20 @@ function holdFormsOffline(): void {
       event.preventDefault();
       // Before the vote script (and any other) sees it.
       event.stopImmediatePropagation();
-      const form = event.target as HTMLFormElement;
-      // The vote script's fallback marks its form plain; once back online it may enhance it again.
-      delete form.dataset.plain;
-      let message = form.previousElementSibling;
-      if (!message?.classList.contains('offline-form')) {
-        message = document.createElement('p');
-        message.className = 'notice offline-form';
-        message.setAttribute('role', 'alert');
-        form.before(message);
-      }
-      message.textContent = 'You are offline, so this was not sent. What you entered is still here: send it again once you are back online.';
+      sayNotSent(event.target as HTMLFormElement, 'You are offline');
     },
     { capture: true },
   );
+  // Last of all (on window): a post no script took over (the vote script fetches) leaves the page.
+  window.addEventListener('submit', (event) => {
+    if (!event.defaultPrevented) waiting = event.target as HTMLFormElement;
+  });
+  // Told to every tab: the one whose post is still waiting for its next page answers.
+  navigator.serviceWorker?.addEventListener('message', (event: MessageEvent<{ type?: string } | null>) => {
+    if (event.data?.type !== 'POST_FAILED' || !waiting) return;
+    sayNotSent(waiting, 'The forum cannot be reached');
+    waiting = undefined;
+  });
 }
 
 /** On /offline/: links to the discussions saved on this device, from the worker's page cache. */

@@ -10,6 +10,8 @@
 //   one cache per viewer, named by the server's X-Viewer header, and a network
 //   answer naming another viewer (someone else signed in, or logged out)
 //   deletes the other viewers' caches before anything is saved.
+// - A form posted when the network fails leaves the page as it was (204) and
+//   the page says it was not sent.
 // - Web push: shows the notification; a click focuses or opens its page.
 import { CacheExpiration } from 'workbox-expiration';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
@@ -117,6 +119,22 @@ registerRoute(
       return offlinePage();
     }
   }),
+);
+
+// A form posted while the network fails: 204 leaves the page as it is, with what was typed
+// in it, and the page that posted says it was not sent (src/web/client/sw-register.ts).
+// Never logout: its answer's Clear-Site-Data must reach the browser itself, not this worker's fetch.
+registerRoute(
+  ({ request, url }) => request.mode === 'navigate' && url.pathname !== '/logout',
+  async ({ request }) => {
+    try {
+      return await fetch(request);
+    } catch {
+      for (const tab of await self.clients.matchAll({ type: 'window' })) tab.postMessage({ type: 'POST_FAILED' });
+      return new Response(null, { status: 204 });
+    }
+  },
+  'POST',
 );
 
 self.addEventListener('message', (event: ExtendableMessageEvent) => {

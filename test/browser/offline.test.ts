@@ -26,7 +26,7 @@ function savedPages(page: Page): Promise<Record<string, string[]>> {
   return page.evaluate(async () => {
     const saved: Record<string, string[]> = {};
     for (const name of (await caches.keys()).filter((n) => n.startsWith('pages-'))) {
-      saved[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+      saved[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
     }
     return saved;
   });
@@ -65,6 +65,8 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
   it('shows a discussion read before when offline, saying it is the saved copy and from when', async () => {
     const { post } = env().data;
     const page = await (await context()).newPage();
+    // A list with its query is a page of its own.
+    await readWithWorker(page, '/new/?page=1');
     await readWithWorker(page, `/discuss/${post.id}/`);
     // A visitor's pages still set no cookie, with the worker in between.
     expect(await page.context().cookies()).toEqual([]);
@@ -192,7 +194,7 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
       page.evaluate(async () =>
         (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: (n.data as { url: string }).url, icon: n.icon })),
       );
-    await expect.poll(shown).toHaveLength(1);
+    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1);
     const [notification] = await shown();
     expect(notification).toMatchObject({ title: message.title, body: message.body, tag: 'n42', url: `${env().baseURL}/discuss/1/#c2` });
     expect(notification!.icon).toMatch(/\/static\/icon-192\.[0-9a-f]{10}\.png$/);

@@ -30,8 +30,11 @@ const PAGES = 'pages-v1-';
 /** After this long without an answer the saved copy is shown (the network's answer still updates it). */
 const NETWORK_TIMEOUT_MS = 3000;
 const EXPIRATION = { maxEntries: 100, maxAgeSeconds: 30 * 24 * 3600 };
-/** Read-only pages worth having offline. Never forms, settings, sign-in, admin, moderation or the API. */
-const KEPT = /^\/(?:new\/?|discuss\/\d+\/?|profile\/[^/]+\/?)?$/;
+/**
+ * Read-only pages worth having offline, with any query (page 2 is its own entry); matched
+ * against path and query. Never forms, settings, sign-in, admin, moderation or the API.
+ */
+const KEPT = /^\/(?:new\/?|discuss\/\d+\/?|profile\/[^/?]+\/?)?(?:\?.*)?$/;
 const OFFLINE_PAGE = '/offline/';
 
 /** One key per page: /discuss/3 and /discuss/3/ are one page. */

@@ -115,6 +115,7 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
     await alert.waitFor();
     expect(await page.getByLabel('Add a comment').inputValue()).toBe('Written on a train');
     expect(new URL(page.url()).pathname).toBe(`/discuss/${post.id}/`);
+    await saveScreens(page, 'offline-form');
 
     await page.getByRole('button', { name: 'Upvote' }).first().click();
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'You are offline' }).count()).toBe(2);

@@ -18,6 +18,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // The service worker is its own program (WebWorker globals).
+  { files: ['src/web/sw/**/*.ts'], languageOptions: { parserOptions: { project: './tsconfig.sw.json', tsconfigRootDir: import.meta.dirname } } },
   // Plain JavaScript (build scripts, benchmarks) is outside the TypeScript program.
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -18,7 +18,16 @@ async function png(source, size) {
 }
 
 // iOS rounds the corners itself and wants an opaque square.
-writeFileSync(`${dir}/apple-touch-icon.png`, await png(svg.replace(/ rx="[\d.]+"/, ''), 180));
+const square = svg.replace(/ rx="[\d.]+"/, '');
+writeFileSync(`${dir}/apple-touch-icon.png`, await png(square, 180));
+
+// The web app manifest's icons: the rounded mark at 192 and 512 px, and a maskable one that
+// the platform crops to its own shape (circle, squircle): an opaque square whose mark is
+// shrunk to 75% about the centre, inside the safe zone (the central circle of 80% diameter).
+writeFileSync(`${dir}/icon-192.png`, await png(svg, 192));
+writeFileSync(`${dir}/icon-512.png`, await png(svg, 512));
+const maskable = square.replace(/(<rect [^>]*\/>)(.*)<\/svg>/, '$1<g transform="translate(16 16) scale(.75) translate(-16 -16)">$2</g></svg>');
+writeFileSync(`${dir}/icon-maskable-512.png`, await png(maskable, 512));
 
 // An .ico holding PNG images (Windows Vista and every current browser read them).
 const images = [await png(svg, 32), await png(svg, 16)];
@@ -39,4 +48,4 @@ images.forEach((image, i) => {
 });
 writeFileSync(`${dir}/favicon.ico`, Buffer.concat([header, ...images]));
 await browser.close();
-console.log('wrote apple-touch-icon.png and favicon.ico in', dir);
+console.log('wrote apple-touch-icon.png, icon-192.png, icon-512.png, icon-maskable-512.png and favicon.ico in', dir);

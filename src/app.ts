@@ -42,6 +42,7 @@ import { errorPage } from './web/error-page.js';
 import { sendHtml, UNAVAILABLE_RETRY_AFTER_S } from './web/respond.js';
 import type { RouteDeps } from './web/route-deps.js';
 import { PageCache } from './web/page-cache.js';
+import { installViewerHeader, pwaRoutes } from './web/pwa.js';
 import { SignInFlow } from './accounts/two-step/sign-in-flow.js';
 import { twoStepRoutes } from './accounts/two-step/routes.js';
 import { totpRoutes } from './accounts/two-step/totp-routes.js';
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   installAccessRules(app, { policy: services.policy, forumPrivate: config.forumPrivate, origin });
   installCsrfProtection(app, { presession, origin, trustedOrigins: config.trustedOrigins, view });
   installSecurityHeaders(app, { embedOrigins: config.embedOrigins });
+  installViewerHeader(app, config.secretKey);
   installSpeedLimits(app, { limits, view });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -211,6 +213,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(moderationRoutes, deps);
   await app.register(emailRoutes, deps);
   await app.register(notificationRoutes, deps);
+  await app.register(pwaRoutes, deps);
   return app;
 }
 

@@ -32,6 +32,10 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /new': { row: READ },
   'GET /favicon.ico': { row: READ },
   'GET /robots.txt': { row: READ },
+  // The installable app: the same for everyone, open even on a private forum (src/web/pwa.ts).
+  'GET /manifest.webmanifest': { row: READ },
+  'GET /sw.js': { row: READ },
+  'GET /offline': { row: READ },
   'GET /static/*': { row: READ },
   // Load balancers' probes: open to all, even on a private forum.
   'GET /healthz': { row: READ },

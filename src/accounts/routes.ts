@@ -103,6 +103,9 @@ export const accountRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) =
     // A copied cookie must be worthless afterwards (with SESSION_STORE=cookie that ends every session of the person).
     if (request.session) await sessions.signOut(request.session);
     clearSessionCookie(request, reply);
+    // The browser forgets what it kept of this person: the HTTP cache, and the service worker's
+    // saved pages with the worker itself (it registers again on the next page).
+    reply.header('Clear-Site-Data', '"cache", "storage"');
     return reply.redirect('/', 303);
   });
 

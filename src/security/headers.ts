@@ -11,6 +11,9 @@ const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: https:",
+  // The service worker (/sw.js) and the web app manifest: our own, named for the reader of the policy.
+  "worker-src 'self'",
+  "manifest-src 'self'",
   "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",

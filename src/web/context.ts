@@ -24,4 +24,8 @@ export interface Assets {
   favicon: string;
   iconSvg: string;
   appleTouchIcon: string;
+  /** The web app manifest's icons (src/web/pwa.ts): 192 and 512 px, and 512 px maskable. */
+  icon192: string;
+  icon512: string;
+  iconMaskable: string;
 }

@@ -2,6 +2,9 @@ import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { ViewContext } from './context.js';
 import { csrfField } from './forms.js';
 
+/** The stylesheet's backgrounds (src/web/static/style.css --bg): browser chrome and the installed app's splash. */
+export const THEME = { light: '#fdfdfb', dark: '#16171a' } as const;
+
 export interface PageOptions {
   title: string;
   body: HtmlValue;
@@ -46,6 +49,9 @@ function documentShell(ctx: Pick<ViewContext, 'assets'>, title: string, head: Ht
 <link rel="icon" href="${ctx.assets.favicon}" sizes="32x32">
 <link rel="icon" href="${ctx.assets.iconSvg}" type="image/svg+xml">
 <link rel="apple-touch-icon" href="${ctx.assets.appleTouchIcon}">
+<link rel="manifest" href="/manifest.webmanifest">
+<meta name="theme-color" content="${THEME.light}" media="(prefers-color-scheme: light)">
+<meta name="theme-color" content="${THEME.dark}" media="(prefers-color-scheme: dark)">
 ${head}
 </head>
 ${body}

@@ -74,6 +74,7 @@ const PAGES: AuditedPage[] = [
   { name: 'profile', roles: ['visitor', 'member'], open: visit((f) => `/profile/${f.asha.username}/`) },
   { name: 'embedded discussion', roles: ['visitor'], open: visit((f) => `/embed/discuss/${f.post.id}/`) },
   { name: 'not found', roles: ['visitor', 'member'], open: visit(() => '/no-such-page', 404) },
+  { name: 'offline page', roles: ['visitor', 'member'], open: visit(() => '/offline/') },
   { name: 'log in', roles: ['visitor'], open: visit(() => '/login') },
   { name: 'sign up', roles: ['visitor'], open: visit(() => '/signup') },
   {

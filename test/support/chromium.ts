@@ -11,7 +11,7 @@ import { startTestApp, stopTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   // Chromium refuses to start its sandbox as root.
   '--no-sandbox',

@@ -14,8 +14,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], {
+/** `cli` is the built entry point: another build's copy (test/browser/offline.test.ts ships a second version). */
+export async function startServerProcess(env: Record<string, string>, args: string[] = [], cli = 'dist/cli.js'): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', ...args], {
     // Vite puts BASE_URL=/ in the test runner's environment; it is not ours.
     env: { ...process.env, BASE_URL: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', PASSWORD_HASH_COST: 'low', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

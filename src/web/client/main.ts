@@ -10,6 +10,10 @@ import { enablePasskeys } from './passkeys.js';
 
 enablePasskeys();
 
+import { startOfflineReading } from './sw-register.js';
+
+startOfflineReading();
+
 import { startRelativeTimes } from './relative-times.js';
 
 startRelativeTimes();

@@ -10,6 +10,10 @@ import { enablePasskeys } from './passkeys.js';
 
 enablePasskeys();
 
+import { enablePush } from './push.js';
+
+enablePush();
+
 import { startRelativeTimes } from './relative-times.js';
 
 startRelativeTimes();

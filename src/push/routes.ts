@@ -3,8 +3,9 @@
 // POST /settings/notifications/devices/:id/delete    remove one (plain form)
 // POST /api/push/subscribe                           this browser's PushSubscription.toJSON() (page script)
 // POST /api/push/unsubscribe                         { endpoint }: this browser turned push off
-// The API takes JSON with the session's CSRF token in X-CSRF-Token, as the
-// vote and passkey fetches do; the CSRF hook checks it before validation.
+// The API takes JSON with the session's CSRF token in X-CSRF-Token (or, as
+// every form, `_csrf`), as the vote and passkey fetches do; the CSRF hook
+// checks it before validation.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { describeDevice } from '../accounts/devices.js';
@@ -12,7 +13,7 @@ import { NotFoundError } from '../errors.js';
 import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import type { RouteDeps } from '../web/route-deps.js';
-import { CsrfOnlyBody, IdParams } from '../web/schemas.js';
+import { CsrfField, CsrfOnlyBody, IdParams } from '../web/schemas.js';
 import { ENDPOINT_MAX } from './subscriptions.js';
 import { DEVICES_PATH, devicesPage } from './views.js';
 
@@ -25,10 +26,11 @@ const SubscribeBody = Type.Object(
     // toJSON() sends it; null from every browser today, and nothing here expires subscriptions by it.
     expirationTime: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
     keys: Type.Object({ p256dh: Key(100), auth: Key(40) }, { additionalProperties: false }),
+    _csrf: CsrfField,
   },
   { additionalProperties: false },
 );
-const UnsubscribeBody = Type.Object({ endpoint: Endpoint }, { additionalProperties: false });
+const UnsubscribeBody = Type.Object({ endpoint: Endpoint, _csrf: CsrfField }, { additionalProperties: false });
 const NO_PUSH = 'This forum does not send push notifications.';
 
 export const pushRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => {

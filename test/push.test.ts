@@ -122,7 +122,7 @@ describe('web push', () => {
       for (const [body, message] of cases) {
         const response = await sendJson(browser, '/api/push/subscribe', body);
         expect(response.statusCode, JSON.stringify(body).slice(0, 100)).toBe(400);
-        expect((response.json() as { error: string }).error).toMatch(message);
+        expect(response.json<{ error: string }>().error).toMatch(message);
       }
       expect(await devicesOf(user.id)).toEqual([]);
     });

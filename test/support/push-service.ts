@@ -107,7 +107,7 @@ export async function startPushService(): Promise<PushServiceStandin> {
     if (typeof claims.sub !== 'string' || !/^(mailto|https):/.test(claims.sub)) return refuse(403, `sub is ${String(claims.sub)}`);
     if (req.headers['content-encoding'] !== 'aes128gcm') return refuse(415, `Content-Encoding is ${req.headers['content-encoding']}`);
     const ttl = Number(req.headers.ttl);
-    if (req.headers.ttl === undefined || !Number.isInteger(ttl) || ttl < 0) return refuse(400, `TTL is ${req.headers.ttl}`);
+    if (req.headers.ttl === undefined || !Number.isInteger(ttl) || ttl < 0) return refuse(400, `TTL is ${String(req.headers.ttl)}`);
     const topic = req.headers.topic as string | undefined;
     if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return refuse(400, `Topic is ${topic}`);
     let message: unknown;

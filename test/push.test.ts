@@ -10,7 +10,7 @@ import { pushHandler, PUSH_TTL_SECONDS, type PushJob } from '../src/push/handler
 import { MAX_DEVICES } from '../src/push/subscriptions.js';
 import { Worker } from '../src/outbox/worker.js';
 import { startTestApp, stopTestApp, useTestApp } from './support/app.js';
-import { BrowserSession } from './support/browser-session.js';
+import { BrowserSession, queryCount } from './support/browser-session.js';
 import { startPushService, type BrowserSubscription, type PushServiceStandin } from './support/push-service.js';
 
 const VAPID = webPush.generateVAPIDKeys();
@@ -181,6 +181,16 @@ describe('web push', () => {
       const after = await a.browser.get(`${DEVICES}?done=removed`);
       expect(after.body).toContain('The device was removed');
       expect(after.body).toContain('No device gets your notifications yet.');
+    });
+
+    it('costs one query beside the session lookup, however many devices there are', async () => {
+      const { browser } = await member();
+      const none = queryCount(await browser.get(DEVICES));
+      for (let i = 0; i < 3; i++) await sendJson(browser, '/api/push/subscribe', service.subscribe());
+      const three = await browser.get(DEVICES);
+      expect(three.body.match(/<td>Firefox on Linux<\/td>/g)).toHaveLength(3);
+      expect(queryCount(three)).toBe(none);
+      expect(none).toBeLessThanOrEqual(2);
     });
 
     it('goes with the account when it is deleted', async () => {

@@ -75,10 +75,10 @@ export interface PushHandlerOptions {
 }
 
 export function pushHandler(subscriptions: PushSubscriptions, settings: PushSettings | undefined, options: PushHandlerOptions = {}): JobHandler {
-  const send = async (device: PushSubscription, message: string, topic: string): Promise<Outcome> => {
+  const send = async (vapid: PushSettings, device: PushSubscription, message: string, topic: string): Promise<Outcome> => {
     try {
       await webPush.sendNotification({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, message, {
-        vapidDetails: { subject: settings!.subject, publicKey: settings!.publicKey, privateKey: settings!.privateKey },
+        vapidDetails: { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
         TTL: PUSH_TTL_SECONDS,
         topic,
         urgency: 'normal',
@@ -100,7 +100,7 @@ export function pushHandler(subscriptions: PushSubscriptions, settings: PushSett
       const devices = await subscriptions.list(job.userId);
       const message: PushMessage = { title: cut(job.title, TITLE_MAX), body: cut(job.body, BODY_MAX), url: job.url, tag: job.topic };
       const text = JSON.stringify(message);
-      const outcomes = await Promise.all(devices.map((device) => send(device, text, job.topic)));
+      const outcomes = await Promise.all(devices.map((device) => send(settings, device, text, job.topic)));
       const troubles: string[] = [];
       const refusals: string[] = [];
       for (const [i, outcome] of outcomes.entries()) {

@@ -46,11 +46,12 @@ describe.skipIf(!chromiumInstalled())('the devices page, in Chromium', () => {
   const env = useBrowserApp(
     async (services, db) => {
       const user = await services.accounts.signup({ username: 'asha', password: PASSWORD });
+      const ben = await services.accounts.signup({ username: 'ben', password: PASSWORD });
       await db.kysely
         .insertInto('push_subscriptions')
         .values({ user_id: user.id, endpoint: 'https://push.example.com/other', p256dh: 'AA', auth: 'AA', label: 'Firefox on Android', created_at: Date.UTC(2026, 10, 1), last_used_at: null })
         .execute();
-      return { user, services, db };
+      return { user, ben, services, db };
     },
     () => ({ VAPID_PUBLIC_KEY: VAPID.publicKey, VAPID_PRIVATE_KEY: VAPID.privateKey, VAPID_SUBJECT: 'mailto:admin@forum.example' }),
   );
@@ -87,8 +88,8 @@ describe.skipIf(!chromiumInstalled())('the devices page, in Chromium', () => {
     await context.close();
   });
 
-  it('turns push on in this browser (the subscription reaches the server, and a message reaches the browser), then off again', async () => {
-    const { user, services } = env().data;
+  it('turns push on in this browser (the subscription reaches the server, and a message reaches the browser), moves it to whoever signs in there next, then off again', async () => {
+    const { user, ben, services } = env().data;
     const sub = service.subscribe();
     const context = await newContext(env());
     await context.grantPermissions(['notifications']);
@@ -108,9 +109,21 @@ describe.skipIf(!chromiumInstalled())('the devices page, in Chromium', () => {
     expect(service.problems).toEqual([]);
     expect(service.deliveries.map((d) => [d.endpoint, d.message])).toEqual([[sub.endpoint, { title: 'bob replied', body: 'Hello', url: '/discuss/1/#c2', tag: 'n1' }]]);
 
+    // Asha signs out (her browser's data stays: no Clear-Site-Data here) and Ben signs in: the page says this
+    // browser gets Ben's notifications, and now it does.
+    await submitWith(page, page.getByRole('button', { name: 'log out' }));
+    await page.goto('/login');
+    await page.getByLabel('Username').fill('ben');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await submitWith(page, page.getByRole('button', { name: 'Log in' }));
+    await page.goto(DEVICES);
+    await expect.poll(() => page.locator('[data-push-status]').textContent()).toBe('This browser gets your notifications.');
+    await expect.poll(() => devicesOf(ben)).toEqual([{ endpoint: sub.endpoint, label: 'Chrome on Linux' }]);
+    expect(await devicesOf(user)).toEqual([]);
+
     await submitWith(page, page.getByRole('button', { name: 'Turn off on this device' }));
     await expect.poll(() => page.locator('[data-push-status]').textContent()).toBe('This browser does not get your notifications.');
-    expect(await devicesOf(user)).toEqual([]);
+    expect(await devicesOf(ben)).toEqual([]);
     await context.close();
   });
 });

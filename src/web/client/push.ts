@@ -82,8 +82,12 @@ async function start(box: HTMLElement): Promise<void> {
     status.textContent = NO_WORKER;
     return;
   }
-  const show = async () => {
-    const subscribed = Notification.permission === 'granted' && (await registration.pushManager.getSubscription()) !== null;
+  const show = async (sync = false) => {
+    const subscription = Notification.permission === 'granted' ? await registration.pushManager.getSubscription() : null;
+    const subscribed = subscription !== null;
+    // This browser's subscription may be kept under another account (signed out here without clearing
+    // the site's data) or with old keys: sending it again makes it this person's, as the page says.
+    const problem = sync && subscription ? await postJson('/api/push/subscribe', token, subscription.toJSON()).catch(() => TROUBLE) : undefined;
     form.hidden = false;
     on.hidden = subscribed;
     off.hidden = !subscribed;
@@ -91,7 +95,7 @@ async function start(box: HTMLElement): Promise<void> {
       on.hidden = true;
       status.textContent = DENIED;
     } else {
-      status.textContent = subscribed ? 'This browser gets your notifications.' : 'This browser does not get your notifications.';
+      status.textContent = problem ?? (subscribed ? 'This browser gets your notifications.' : 'This browser does not get your notifications.');
     }
   };
   const act = (work: () => Promise<string | undefined>) => async () => {
@@ -105,7 +109,7 @@ async function start(box: HTMLElement): Promise<void> {
   };
   on.addEventListener('click', () => void act(() => turnOn(registration, key, token))());
   off.addEventListener('click', () => void act(() => turnOff(registration, token))());
-  await show();
+  await show(true);
 }
 
 export function enablePush(): void {

@@ -247,6 +247,16 @@ describe('web push', () => {
       expect((await devicesOf(user.id)).map((d) => d.last_used_at)).toEqual([t().clock.now(), t().clock.now()]);
     });
 
+    it('cuts a long title and body to fit the 4 kB a push service takes', async () => {
+      const { user, subs } = await subscribed(1);
+      const done = await settled(await enqueue({ userId: user.id, topic: 'n6', title: '語'.repeat(1_000), body: '語'.repeat(5_000), url: '/discuss/1/' }));
+      expect(done.state).toBe('done');
+      const [delivery] = service.deliveries.filter((d) => d.endpoint === subs[0]!.endpoint);
+      const message = delivery!.message as { title: string; body: string };
+      expect([message.title.length, message.body.length]).toEqual([150, 600]);
+      expect(message.body.endsWith('語…')).toBe(true);
+    });
+
     it('is done at once for a person with no devices', async () => {
       const { user } = await subscribed(0);
       const before = service.deliveries.length;

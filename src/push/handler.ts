@@ -34,9 +34,10 @@ export interface PushMessage {
 export const PUSH_TTL_SECONDS = 24 * 60 * 60;
 /** A push service that has not answered by then is treated as down (the job retries). */
 const SEND_TIMEOUT_MS = 10_000;
-// Push services take 4 kB of encrypted payload; these leave room for the JSON and the encryption's overhead.
-const TITLE_MAX = 200;
-const BODY_MAX = 1_000;
+// Push services take 4 kB of encrypted payload: at 3 bytes a character at worst, these leave room for the JSON and the encryption's overhead.
+const TITLE_MAX = 150;
+const BODY_MAX = 600;
+const URL_MAX = 1_000;
 
 export function parsePushJob(payload: unknown): PushJob {
   const job = payload as Partial<Record<keyof PushJob, unknown>> | null;
@@ -49,8 +50,9 @@ export function parsePushJob(payload: unknown): PushJob {
     typeof job.title === 'string' &&
     typeof job.body === 'string' &&
     typeof job.url === 'string' &&
+    job.url.length <= URL_MAX &&
     /^\/(?!\/)/.test(job.url);
-  if (!ok) throw new PermanentJobError('payload must be { userId, topic (≤32 base64url characters), title, body, url (a path on this site) }');
+  if (!ok) throw new PermanentJobError('payload must be { userId, topic (≤32 base64url characters), title, body, url (a path on this site, ≤1000 characters) }');
   return job as PushJob;
 }
 

@@ -1,7 +1,8 @@
 // A push service on 127.0.0.1, and the browsers subscribed to it. It checks
 // what RFC 8030/8291/8292 ask of a sender: the VAPID authorization (an ES256
 // JWT for this origin, unexpired, with a subject, signed by the key in `k`),
-// aes128gcm content, TTL, and the Topic and Urgency it was given. It then
+// aes128gcm content of at most 4096 bytes, TTL, and the Topic and Urgency it
+// was given. It then
 // decrypts the body with the subscription's private key and auth secret (made
 // here with node:crypto ECDH, as a browser makes them), so a test reads back
 // the exact message. web-push sends only over HTTPS: the service speaks TLS
@@ -105,6 +106,9 @@ export async function startPushService(): Promise<PushServiceStandin> {
     if (claims.aud !== service.origin) return refuse(403, `aud is ${String(claims.aud)}, not ${service.origin}`);
     if (typeof claims.exp !== 'number' || claims.exp <= nowS || claims.exp > nowS + 24 * 3600) return refuse(403, `exp ${String(claims.exp)} is not within the next 24 hours`);
     if (typeof claims.sub !== 'string' || !/^(mailto|https):/.test(claims.sub)) return refuse(403, `sub is ${String(claims.sub)}`);
+    // RFC 8030: a service may refuse more; 4096 bytes is what every one takes.
+    const body = Buffer.concat(chunks);
+    if (body.length > 4096) return res.writeHead(413, { 'content-type': 'text/plain' }).end(`${body.length} bytes is too large`);
     if (req.headers['content-encoding'] !== 'aes128gcm') return refuse(415, `Content-Encoding is ${req.headers['content-encoding']}`);
     const ttl = Number(req.headers.ttl);
     if (req.headers.ttl === undefined || !Number.isInteger(ttl) || ttl < 0) return refuse(400, `TTL is ${String(req.headers.ttl)}`);
@@ -112,7 +116,7 @@ export async function startPushService(): Promise<PushServiceStandin> {
     if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return refuse(400, `Topic is ${topic}`);
     let message: unknown;
     try {
-      const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: browser.ecdh, authSecret: browser.auth.toString('base64url') });
+      const plain = ece.decrypt(body, { version: 'aes128gcm', privateKey: browser.ecdh, authSecret: browser.auth.toString('base64url') });
       message = JSON.parse(plain.toString('utf8'));
     } catch (error) {
       return refuse(400, `the body does not decrypt to JSON: ${(error as Error).message}`);

@@ -39,6 +39,8 @@ export interface PushServiceStandin {
   origin: string;
   /** An HTTPS agent that trusts this service's certificate (give it to the push handler). */
   agent: Agent;
+  /** The certificate (PEM): a worker in a child process trusts it through NODE_EXTRA_CA_CERTS=<a file holding it>. */
+  certificate: string;
   /** Messages accepted (201), in order. */
   deliveries: Delivery[];
   /** Requests the service refused as malformed (bad VAPID, encoding, headers), with why: a test expects none. */
@@ -140,6 +142,7 @@ export async function startPushService(): Promise<PushServiceStandin> {
   const service: PushServiceStandin = {
     origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     agent: new Agent({ ca: cert, keepAlive: false }),
+    certificate: cert.toString(),
     deliveries: [],
     problems: [],
     requests: new Map(),

@@ -14,6 +14,7 @@ import { servePrimary, workersRefusal } from './cluster.js';
 import { startWorkerProcess } from './outbox/process.js';
 import { startServer } from './server.js';
 import { runSmsCli } from './sms/cli.js';
+import webPush from 'web-push';
 
 const USAGE = `Usage: charcha <command>
 
@@ -41,6 +42,8 @@ Commands:
                  add a user to a group (member, moderator, admin)
   sms send --to NUMBER --message TEXT [--priority high]
                  send one SMS with the configured providers
+  vapid-keys     print a new VAPID key pair for web push, as environment lines
+                 (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT) to paste
 
 Configuration comes from the environment; see docs/operations.md.`;
 
@@ -49,6 +52,8 @@ const quietLogger = { info: () => {}, warn: (obj: object, msg?: string) => conso
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Needs no configuration: it makes the keys a configuration lacks (or has wrong).
+  if (command === 'vapid-keys') return printVapidKeys(rest);
   const config = loadConfig();
   switch (command) {
     case 'serve': {
@@ -168,6 +173,21 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
   }
+}
+
+function printVapidKeys(args: string[]): number {
+  if (args.length > 0) {
+    console.error('Usage: charcha vapid-keys');
+    return 2;
+  }
+  const keys = webPush.generateVAPIDKeys();
+  console.log('# Web push keys for this forum: keep the private key secret, and keep both');
+  console.log('# (browsers subscribed with the public key get nothing once it changes).');
+  console.log(`VAPID_PUBLIC_KEY=${keys.publicKey}`);
+  console.log(`VAPID_PRIVATE_KEY=${keys.privateKey}`);
+  console.log('# Where push services can reach you: mailto:you@example.com or https://your-forum');
+  console.log('VAPID_SUBJECT=mailto:admin@example.com');
+  return 0;
 }
 
 /** Runs `work` with the forum's services on an up-to-date database, then closes it. */

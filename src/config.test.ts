@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -188,5 +189,43 @@ describe('the outbox worker', () => {
     expect(tuned.outbox).toMatchObject({ pollMs: 100, concurrency: 16, leaseMs: 5_000, maxAttempts: 3, baseDelayMs: 500 });
     expect(() => loadConfig({ ...base, OUTBOX_CONCURRENCY: '0' })).toThrow(/OUTBOX_CONCURRENCY/);
     expect(() => loadConfig({ ...base, OUTBOX_LEASE_MS: '100' })).toThrow(/OUTBOX_LEASE_MS/);
+  });
+});
+
+describe('VAPID keys (web push)', () => {
+  const pair = () => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    return { VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString('base64url'), VAPID_PRIVATE_KEY: ecdh.getPrivateKey().toString('base64url') };
+  };
+
+  it('are optional: without them the forum offers no push', () => {
+    expect(loadConfig({ ...base }).push).toBeUndefined();
+  });
+
+  it('take a matching pair and a mailto: or https: subject (BASE_URL when it is https)', () => {
+    const keys = pair();
+    expect(loadConfig({ ...base, ...keys, VAPID_SUBJECT: 'mailto:admin@forum.example' }).push).toEqual({ publicKey: keys.VAPID_PUBLIC_KEY, privateKey: keys.VAPID_PRIVATE_KEY, subject: 'mailto:admin@forum.example' });
+    expect(loadConfig({ ...base, ...keys, BASE_URL: 'https://forum.example' }).push?.subject).toBe('https://forum.example');
+    expect(() => loadConfig({ ...base, ...keys })).toThrow(/VAPID_SUBJECT is required/);
+    expect(() => loadConfig({ ...base, ...keys, VAPID_SUBJECT: 'admin@forum.example' })).toThrow(/mailto: or https:/);
+    expect(() => loadConfig({ ...base, ...keys, VAPID_SUBJECT: 'http://forum.example' })).toThrow(/mailto: or https:/);
+  });
+
+  it('refuse to start with one key alone, a malformed key, or keys that are not a pair, without echoing the private key', () => {
+    const keys = pair();
+    const subject = { VAPID_SUBJECT: 'mailto:a@b.example' };
+    expect(() => loadConfig({ ...base, ...subject, VAPID_PUBLIC_KEY: keys.VAPID_PUBLIC_KEY })).toThrow(/VAPID_PUBLIC_KEY is set without its pair/);
+    expect(() => loadConfig({ ...base, ...subject, VAPID_PRIVATE_KEY: keys.VAPID_PRIVATE_KEY })).toThrow(/VAPID_PRIVATE_KEY is set without its pair/);
+    expect(() => loadConfig({ ...base, ...subject, ...keys, VAPID_PUBLIC_KEY: keys.VAPID_PUBLIC_KEY.slice(2) })).toThrow(/VAPID_PUBLIC_KEY must be base64url of 65 bytes/);
+    const badPrivate = `${keys.VAPID_PRIVATE_KEY.slice(0, -1)}+`;
+    expect(() => loadConfig({ ...base, ...subject, ...keys, VAPID_PRIVATE_KEY: badPrivate })).toThrow(/VAPID_PRIVATE_KEY must be base64url of 32 bytes/);
+    expect(() => loadConfig({ ...base, ...subject, ...keys, VAPID_PRIVATE_KEY: pair().VAPID_PRIVATE_KEY })).toThrow(/are not a pair/);
+    try {
+      loadConfig({ ...base, ...subject, ...keys, VAPID_PRIVATE_KEY: badPrivate });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(badPrivate);
+    }
+    expect(() => loadConfig({ ...base, VAPID_SUBJECT: 'mailto:a@b.example' })).toThrow(/VAPID_SUBJECT is set without/);
   });
 });

@@ -1,5 +1,5 @@
 // The only module that reads process.env. Everything else receives a Config.
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PolicySettings } from './access/policy.js';
@@ -81,6 +81,17 @@ export interface Config {
   staffNeedSecondStep: boolean;
   /** The outbox and its worker (docs/operations.md, "The worker"). */
   outbox: OutboxSettings;
+  /** Web push (VAPID_*); undefined: the forum offers no push notifications. */
+  push: PushSettings | undefined;
+}
+
+export interface PushSettings {
+  /** VAPID_PUBLIC_KEY: base64url, an uncompressed P-256 point (65 bytes); browsers get it as applicationServerKey. */
+  publicKey: string;
+  /** VAPID_PRIVATE_KEY: base64url, the 32-byte P-256 scalar that signs each send. */
+  privateKey: string;
+  /** VAPID_SUBJECT: a mailto: or https: address push services can reach the operator at. */
+  subject: string;
 }
 
 export interface OutboxSettings {
@@ -422,6 +433,42 @@ function authProviders(env: Env, isProduction: boolean, baseUrl: string | undefi
   });
 }
 
+/** Decodes a VAPID key, or says what is wrong with it (never echoing the private one). */
+function vapidKey(env: Env, name: string, bytes: number): Buffer {
+  const raw = env[name]!.trim();
+  const key = Buffer.from(raw, 'base64url');
+  if (!/^[A-Za-z0-9_-]+=*$/.test(raw) || key.length !== bytes) {
+    throw new ConfigError(`${name} must be base64url of ${bytes} bytes, as \`charcha vapid-keys\` prints; it is not`);
+  }
+  return key;
+}
+
+/** VAPID_*: both keys or neither; a key that is malformed, or a pair that does not match, refuses to start. */
+function pushSettings(env: Env, baseUrl: string | undefined): PushSettings | undefined {
+  const given = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'].filter((name) => env[name]?.trim());
+  if (given.length === 0) {
+    if (env.VAPID_SUBJECT) throw new ConfigError('VAPID_SUBJECT is set without VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY; `charcha vapid-keys` prints a pair');
+    return undefined;
+  }
+  if (given.length === 1) throw new ConfigError(`${given[0]} is set without its pair: set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (\`charcha vapid-keys\` prints a pair), or neither`);
+  const publicKey = vapidKey(env, 'VAPID_PUBLIC_KEY', 65);
+  const privateKey = vapidKey(env, 'VAPID_PRIVATE_KEY', 32);
+  let derived: Buffer;
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(privateKey);
+    derived = ecdh.getPublicKey();
+  } catch {
+    throw new ConfigError('VAPID_PRIVATE_KEY is not a valid P-256 private key; `charcha vapid-keys` prints a pair');
+  }
+  if (!derived.equals(publicKey)) throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not a pair: set both from the same `charcha vapid-keys` output');
+  // Push services contact the operator at the subject; BASE_URL will do when it is HTTPS.
+  const subject = env.VAPID_SUBJECT?.trim() || (baseUrl?.startsWith('https:') ? baseUrl : undefined);
+  if (!subject) throw new ConfigError('VAPID_SUBJECT is required with VAPID keys (mailto:admin@forum.example or https://forum.example), unless BASE_URL is https://');
+  if (!/^mailto:[^\s@]+@[^\s@]+$|^https:\/\/[^\s/?#]+/.test(subject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL, got "${subject}"`);
+  return { publicKey: env.VAPID_PUBLIC_KEY!.trim(), privateKey: env.VAPID_PRIVATE_KEY!.trim(), subject };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
@@ -491,5 +538,6 @@ export function loadConfig(env: Env = process.env): Config {
       baseDelayMs: int(env, 'OUTBOX_RETRY_BASE_MS', 10_000, 0),
       maxDelayMs: 3_600_000,
     },
+    push: pushSettings(env, baseUrl),
   };
 }

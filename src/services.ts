@@ -19,7 +19,7 @@ import { Changes } from './cache/changes.js';
 import { NotificationService } from './notifications/service.js';
 import { HttpPurger } from './cache/purge.js';
 import { PhoneService } from './accounts/two-step/phones.js';
-import type { Config } from './config.js';
+import type { Config, PushSettings } from './config.js';
 import type { Db } from './db/database.js';
 import type { Clock } from './errors.js';
 import { CommentService } from './forum/comments.js';
@@ -31,6 +31,7 @@ import { SecretBox } from './security/secret-box.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createSmsSender, type SmsLogger, type SmsSender } from './sms/index.js';
 import { Outbox } from './outbox/queue.js';
+import { PushSubscriptions } from './push/subscriptions.js';
 
 export interface Services {
   /** Who may do what: the one answer, for routes, services and templates. */
@@ -75,6 +76,10 @@ export interface Services {
   phones: PhoneService;
   /** Delivery jobs, written in the caller's transaction; a worker (outbox/worker.ts) runs them. */
   outbox: Outbox;
+  /** Browsers with web push on, per person (the `push` job sends to them). */
+  pushSubscriptions: PushSubscriptions;
+  /** VAPID_*; undefined: the forum offers no web push. */
+  pushSettings: PushSettings | undefined;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -121,5 +126,8 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     notifications,
     health: new HealthService(db.kysely, cache.store),
     outbox: new Outbox(db.kysely, db.dialect, now, config.outbox),
+    // Loopback endpoints (the test push service) only outside production.
+    pushSubscriptions: new PushSubscriptions(db.kysely, now, { allowLoopbackEndpoints: !config.isProduction }),
+    pushSettings: config.push,
   };
 }

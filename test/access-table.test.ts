@@ -124,6 +124,12 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   // No such notification of theirs: nothing marked, back to the list.
   'POST /notifications/:id/read': { body: {}, row: MEMBERS(303) },
   'POST /notifications/read-all': { body: {}, row: MEMBERS(303) },
+  // Web push (test/push.test.ts sends real subscriptions as JSON): a form cannot carry the keys, so subscribing is 400;
+  // unsubscribing an endpoint nobody has is done; nobody's device has the post's id.
+  'GET /settings/notifications/devices': { row: MEMBERS(200) },
+  'POST /settings/notifications/devices/:id/delete': { body: {}, row: MEMBERS(404) },
+  'POST /api/push/subscribe': { body: { endpoint: 'https://push.example.com/x' }, row: MEMBERS(400) },
+  'POST /api/push/unsubscribe': { body: { endpoint: 'https://push.example.com/x' }, row: MEMBERS(200) },
   'GET /moderation/posts/:id/hide': { row: MODERATORS(200) },
   'POST /moderation/posts/:id/hide': { body: { reason: 'A reason' }, row: MODERATORS(303) },
   'GET /moderation/posts/:id/restore': { row: MODERATORS(200) },

@@ -30,6 +30,10 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /settings/sessions/sign-out-others': { as: 'owner', body: {} },
   'POST /notifications/:id/read': { as: 'owner', body: {} },
   'POST /notifications/read-all': { as: 'owner', body: {} },
+  // Web push: a form cannot carry a subscription's keys (test/push.test.ts sends them as JSON); nobody's device has the post's id.
+  'POST /api/push/subscribe': { as: 'owner', body: { endpoint: 'https://push.example.com/x' }, answer: 400 },
+  'POST /api/push/unsubscribe': { as: 'owner', body: { endpoint: 'https://push.example.com/x' } },
+  'POST /settings/notifications/devices/:id/delete': { as: 'owner', body: {}, answer: 404 },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
   'POST /password-reset': { as: 'visitor', body: { login: 'asha' } },
   // Past validation, the handler answers: no first step was taken (test/totp.test.ts goes through one).
@@ -134,6 +138,7 @@ describe('mass assignment', () => {
         db.selectFrom('totp_apps').selectAll().orderBy('user_id').execute(),
         db.selectFrom('recovery_codes').selectAll().orderBy('id').execute(),
         db.selectFrom('passkeys').selectAll().orderBy('id').execute(),
+        db.selectFrom('push_subscriptions').selectAll().orderBy('id').execute(),
       ]),
     );
   };

@@ -278,6 +278,22 @@ export interface OutboxJobsTable {
   done_at: number | null;
 }
 
+/** Browsers a person turned web push on in (migration 015_push_subscriptions). */
+export interface PushSubscriptionsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The push service's URL for this one browser. */
+  endpoint: string;
+  /** base64url: the browser's P-256 public key (65 bytes) and auth secret (16 bytes). */
+  p256dh: string;
+  auth: string;
+  /** "Firefox on Linux", from the User-Agent at subscribing. */
+  label: string;
+  created_at: number;
+  /** Last accepted send. */
+  last_used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -301,6 +317,7 @@ export interface Database {
   sms_codes: SmsCodesTable;
   notifications: NotificationsTable;
   outbox_jobs: OutboxJobsTable;
+  push_subscriptions: PushSubscriptionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -310,3 +327,4 @@ export type Comment = Selectable<CommentsTable>;
 export type Identity = Selectable<IdentitiesTable>;
 export type Passkey = Selectable<PasskeysTable>;
 export type OutboxJob = Selectable<OutboxJobsTable>;
+export type PushSubscription = Selectable<PushSubscriptionsTable>;

@@ -13,7 +13,7 @@ import type { ViewContext } from '../web/context.js';
 import { deflatePart, gzipFromParts, type DeflatePart } from '../web/gzip-parts.js';
 import { trustedHtml } from '../web/html.js';
 import type { PostWithAuthor } from './posts.js';
-import { commentControls, discussionPage, type CommentControlsOf, type DiscussionView, type SharedTree } from './views.js';
+import { commentControls, discussionPage, type DiscussionView, type SharedTree } from './views.js';
 
 /** Slots [from, to) of the tree; the last block also holds the tree's closing fragment. */
 export interface TreeBlock {

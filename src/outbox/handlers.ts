@@ -1,6 +1,9 @@
 // What each kind of outbox job does, and what holds after a crash. Kinds are
 // open: web push adds its handler to the registry beside these.
+import type { PushSettings } from '../config.js';
 import type { MailMessage, Mailer } from '../mail/mailer.js';
+import { pushHandler } from '../push/handler.js';
+import type { PushSubscriptions } from '../push/subscriptions.js';
 import {
   InvalidMessageError,
   InvalidPhoneNumberError,
@@ -92,9 +95,11 @@ export function smsHandler(sms: SmsSender): JobHandler {
 }
 
 /** The forum's delivery kinds. */
-export function deliveryHandlers(deps: { mail: Mailer; sms: SmsSender }): Map<string, JobHandler> {
+export function deliveryHandlers(deps: { mail: Mailer; sms: SmsSender; pushSubscriptions: PushSubscriptions; pushSettings: PushSettings | undefined }): Map<string, JobHandler> {
   return new Map([
     ['email', emailHandler(deps.mail)],
     ['sms', smsHandler(deps.sms)],
+    // Registered without VAPID keys too: its jobs then fail for good, saying why, rather than wait forever unclaimed.
+    ['push', pushHandler(deps.pushSubscriptions, deps.pushSettings)],
   ]);
 }

@@ -32,13 +32,15 @@ export const RATE_LIMIT_RULES = {
   passkey: { limit: 30, windowMs: 10 * MINUTE },
   /** Address changes and re-sent verification links per member: each mails an address the member typed. */
   emailChange: { limit: 5, windowMs: HOUR },
+  /** Web push subscribes and unsubscribes per member: a browser needs one now and then; a script filling the table gets little. */
+  pushDevices: { limit: 30, windowMs: 10 * MINUTE },
   /** Codes texted per person (verifying a phone, signing in, confirming): each costs money and buzzes a phone. */
   smsCodeAccount: { limit: 5, windowMs: HOUR },
   /** Codes texted per phone number, whoever asks: no one's phone is flooded from many accounts. */
   smsCodePhone: { limit: 10, windowMs: 24 * HOUR },
 } as const satisfies Record<string, LimitRule>;
 
-export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate' | 'passwordReset' | 'emailChange' | 'passkey';
+export type SpeedLimited = 'signup' | 'post' | 'comment' | 'admin' | 'moderate' | 'passwordReset' | 'emailChange' | 'passkey' | 'pushDevices';
 /** Counted by the route itself, with a key of its choosing. */
 type Counted = SpeedLimited | 'passwordResetAccount' | 'smsCodeAccount' | 'smsCodePhone';
 type Rules = { [K in keyof typeof RATE_LIMIT_RULES]: LimitRule };

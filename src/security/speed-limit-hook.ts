@@ -21,6 +21,7 @@ const SPEED_LIMITS: Record<SpeedLimited, { per: 'address' | 'member'; message: (
   moderate: { per: 'member', message: (wait) => `You are moderating faster than this forum allows. You can act again in ${wait}.` },
   emailChange: { per: 'member', message: (wait) => `You have changed your address or asked for a link too often. Try again in ${wait}.` },
   passkey: { per: 'address', message: (wait) => `Too many passkey sign-ins from your network. Try again in ${wait}.` },
+  pushDevices: { per: 'member', message: (wait) => `Notifications were turned on and off too often. Try again in ${wait}.` },
   passwordReset: { per: 'address', message: (wait) => `Too many password reset requests from your network. Try again in ${wait}.` },
 };
 

@@ -1,6 +1,7 @@
 // axe-core in Chromium over the main pages, for visitors and members, in
 // both color schemes (the stylesheet follows prefers-color-scheme).
 import axeCore from 'axe-core';
+import webPush from 'web-push';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumInstalled, newContext, signIn, submitWith, useBrowserApp } from '../support/chromium.js';
@@ -22,6 +23,8 @@ const APP_ENV = {
   GOOGLE_ISSUER: 'http://127.0.0.1:9',
   GITHUB_CLIENT_ID: 'unused',
   GITHUB_CLIENT_SECRET: 'unused',
+  // Web push on: the devices page shows its turn-on box.
+  ...(({ publicKey, privateKey }) => ({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'mailto:admin@forum.example' }))(webPush.generateVAPIDKeys()),
 };
 
 type Role = 'visitor' | 'member' | 'moderator' | 'admin';
@@ -49,6 +52,11 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
   await db.kysely
     .insertInto('passkeys')
     .values({ user_id: f.asha.id, credential_id: 'seeded-credential', public_key: 'AA', name: 'Chrome on Linux', created_at: Date.UTC(2026, 10, 1) })
+    .execute();
+  // A browser with asha's notifications on (never sent to here: only its row).
+  await db.kysely
+    .insertInto('push_subscriptions')
+    .values({ user_id: f.asha.id, endpoint: 'https://push.example.com/seeded', p256dh: 'AA', auth: 'AA', label: 'Firefox on Android', created_at: Date.UTC(2026, 10, 1), last_used_at: Date.UTC(2026, 10, 20) })
     .execute();
   return { ...f, resetPath: services.email.passwordResetLink(f.asha, ''), tessId: tess.id };
 }
@@ -170,6 +178,7 @@ const PAGES: AuditedPage[] = [
   { name: 'moderation queue', roles: ['moderator'], open: visit(() => '/moderation/') },
   { name: 'moderation log', roles: ['visitor', 'moderator'], open: visit(() => '/moderations') },
   { name: 'notifications', roles: ['member'], open: visit(() => '/notifications/') },
+  { name: 'devices with notifications', roles: ['member'], open: visit(() => '/settings/notifications/devices/') },
   { name: 'why flag this?', roles: ['member'], open: visit((f) => `/discuss/${f.spamPost.id}/flag/`) },
   {
     name: 'why flag this? re-rendered with an error',

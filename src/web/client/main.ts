@@ -10,9 +10,11 @@ import { enablePasskeys } from './passkeys.js';
 
 enablePasskeys();
 
+import { enablePush } from './push.js';
 import { startOfflineReading } from './sw-register.js';
 
 startOfflineReading();
+enablePush();
 
 import { startRelativeTimes } from './relative-times.js';
 

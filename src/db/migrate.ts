@@ -15,6 +15,7 @@ import * as sessionEpoch from './migrations/011_session_epoch.js';
 import * as threadRead from './migrations/012_thread_read.js';
 import * as outbox from './migrations/013_outbox.js';
 import * as notifications from './migrations/014_notifications.js';
+import * as delivery from './migrations/016_delivery.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -35,6 +36,7 @@ export const migrations: Record<string, DialectMigration> = {
   '012_thread_read': threadRead,
   '013_outbox': outbox,
   '014_notifications': notifications,
+  '016_delivery': delivery,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -246,6 +246,22 @@ export interface NotificationsTable {
   read_at: number | null;
 }
 
+/** A person's choice for one event and channel; absent: the default (notifications/delivery.ts). */
+export interface NotificationPreferencesTable {
+  user_id: number;
+  event: NotificationsTable['kind'];
+  channel: 'push' | 'email' | 'sms';
+  /** 1 on, 0 off. */
+  enabled: number;
+}
+
+/** Texts sent to a person on one UTC day (day = floor(epoch ms / 86 400 000)), against SMS_DAILY_CAP. */
+export interface SmsDailyCountsTable {
+  user_id: number;
+  day: number;
+  sent: number;
+}
+
 /** CACHE_URL=db:// (cache/db-cache.ts). */
 export interface CacheEntriesTable {
   key: string;
@@ -301,6 +317,8 @@ export interface Database {
   sms_codes: SmsCodesTable;
   notifications: NotificationsTable;
   outbox_jobs: OutboxJobsTable;
+  notification_preferences: NotificationPreferencesTable;
+  sms_daily_counts: SmsDailyCountsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,6 +1,7 @@
 // What each kind of outbox job does, and what holds after a crash. Kinds are
 // open: web push adds its handler to the registry beside these.
 import type { MailMessage, Mailer } from '../mail/mailer.js';
+import { EVENTS, type DeliveryService, type OptInRef } from '../notifications/delivery.js';
 import {
   InvalidMessageError,
   InvalidPhoneNumberError,
@@ -16,7 +17,7 @@ export interface JobHandler {
    * DeliveryUnknownError when the send may have happened (it is not sent
    * again), anything else to have it retried after a backoff.
    */
-  handle(payload: unknown): Promise<void>;
+  handle(payload: unknown): Promise<JobOutcome>;
   /**
    * A job found running after its worker died: true runs it again (at least
    * once: right for a send the device dedupes, like web push with a Topic);
@@ -25,6 +26,9 @@ export interface JobHandler {
   resendAfterCrash: boolean;
 }
 
+/** Nothing: sent. `skipped`: the handler chose not to send (the job is done, the reason kept). */
+export type JobOutcome = void | { skipped: string };
+
 export type JobHandlers = ReadonlyMap<string, JobHandler>;
 
 export function kindRules(handlers: JobHandlers): KindRules {
@@ -32,13 +36,14 @@ export function kindRules(handlers: JobHandlers): KindRules {
   return { kinds, resendable: kinds.filter((kind) => handlers.get(kind)!.resendAfterCrash) };
 }
 
-/** The payload of an `email` job. */
-export type EmailJob = MailMessage;
+/** The payload of an `email` job; `optIn` when it carries a notification (checked again before sending). */
+export type EmailJob = MailMessage & { optIn?: OptInRef };
 
-/** The payload of an `sms` job: an E.164 number (a verified phone) and the text. */
+/** The payload of an `sms` job: an E.164 number (a verified phone) and the text; `optIn` as for e-mail, and it counts against SMS_DAILY_CAP. */
 export interface SmsJob {
   to: string;
   message: string;
+  optIn?: OptInRef;
 }
 
 function textFields<K extends string>(payload: unknown, fields: readonly K[]): Record<K, string> {
@@ -49,15 +54,48 @@ function textFields<K extends string>(payload: unknown, fields: readonly K[]): R
   return record as Record<K, string>;
 }
 
+/** What a notification's e-mail or text asks before it goes (notifications/delivery.ts). */
+export type SendGate = Pick<DeliveryService, 'stillWanted' | 'takeSms' | 'giveBackSms' | 'smsDailyCap'>;
+
+/** The opt-in a job carries, and the gate to ask about it; a job without one (a sign-in code) just goes. */
+function gated(payload: unknown, gate: SendGate | undefined): { optIn: OptInRef; gate: SendGate } | undefined {
+  const optIn = optInOf(payload);
+  if (!optIn) return undefined;
+  if (!gate) throw new PermanentJobError('a notification job reached a handler without its send gate');
+  return { optIn, gate };
+}
+
+function optInOf(payload: unknown): OptInRef | undefined {
+  const optIn = (payload as { optIn?: unknown }).optIn as Partial<OptInRef> | undefined;
+  if (optIn === undefined) return undefined;
+  if (typeof optIn !== 'object' || optIn === null || !Number.isInteger(optIn.userId) || !EVENTS.includes(optIn.event!)) {
+    throw new PermanentJobError('optIn must name a user and an event');
+  }
+  return { userId: optIn.userId!, event: optIn.event! };
+}
+
+function headersOf(payload: unknown): Record<string, string> | undefined {
+  const headers = (payload as { headers?: unknown }).headers;
+  if (headers === undefined) return undefined;
+  if (typeof headers !== 'object' || headers === null || !Object.values(headers).every((value) => typeof value === 'string')) {
+    throw new PermanentJobError('headers must map names to text');
+  }
+  return headers as Record<string, string>;
+}
+
 /** E-mail through the forum's mailer (SMTP_URL). */
-export function emailHandler(mail: Mailer): JobHandler {
+export function emailHandler(mail: Mailer, gate?: SendGate): JobHandler {
   return {
     resendAfterCrash: false,
     async handle(payload) {
       const { to, subject, text } = textFields(payload, ['to', 'subject', 'text']);
+      const headers = headersOf(payload);
+      const notification = gated(payload, gate);
       if (!mail.available) throw new PermanentJobError('no SMTP_URL: this forum sends no e-mail');
+      const unwanted = notification && (await notification.gate.stillWanted(notification.optIn, 'email', to));
+      if (unwanted) return { skipped: unwanted };
       try {
-        await mail.send({ to, subject, text });
+        await mail.send({ to, subject, text, ...(headers && { headers }) });
       } catch (error) {
         // 5xx: the server refused this message for good (no such mailbox, policy); 4xx and network trouble may pass.
         const code = (error as { responseCode?: unknown }).responseCode;
@@ -73,14 +111,23 @@ export function emailHandler(mail: Mailer): JobHandler {
  * reaches the queue is what they could not fix. Not `critical`: a reply alert
  * is not worth sending twice.
  */
-export function smsHandler(sms: SmsSender): JobHandler {
+export function smsHandler(sms: SmsSender, gate?: SendGate): JobHandler {
   return {
     resendAfterCrash: false,
     async handle(payload) {
       const { to, message } = textFields(payload, ['to', 'message']);
+      const notification = gated(payload, gate);
+      if (notification) {
+        const { optIn, gate } = notification;
+        const unwanted = await gate.stillWanted(optIn, 'sms', to);
+        if (unwanted) return { skipped: unwanted };
+        if (!(await gate.takeSms(optIn.userId))) return { skipped: `SMS_DAILY_CAP (${gate.smsDailyCap}) reached today` };
+      }
       try {
         await sms.send(to, message);
       } catch (error) {
+        // Not sent (or to be retried): it does not count against today's cap. Delivery unknown: it may have, so it does.
+        if (notification && !(error instanceof SmsDeliveryUnknownError)) await notification.gate.giveBackSms(notification.optIn.userId);
         if (error instanceof SmsDeliveryUnknownError) throw new DeliveryUnknownError(error.message);
         if (error instanceof InvalidPhoneNumberError || error instanceof InvalidMessageError || error instanceof SmsBadInputError) {
           throw new PermanentJobError(`${error.name}: ${error.message}`);
@@ -92,9 +139,9 @@ export function smsHandler(sms: SmsSender): JobHandler {
 }
 
 /** The forum's delivery kinds. */
-export function deliveryHandlers(deps: { mail: Mailer; sms: SmsSender }): Map<string, JobHandler> {
+export function deliveryHandlers(deps: { mail: Mailer; sms: SmsSender; deliveries: DeliveryService }): Map<string, JobHandler> {
   return new Map([
-    ['email', emailHandler(deps.mail)],
-    ['sms', smsHandler(deps.sms)],
+    ['email', emailHandler(deps.mail, deps.deliveries)],
+    ['sms', smsHandler(deps.sms, deps.deliveries)],
   ]);
 }

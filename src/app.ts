@@ -23,6 +23,7 @@ import { forumRoutes } from './forum/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
+import { notificationSettingsRoutes } from './notifications/settings-routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { maskToken, PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
@@ -208,6 +209,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(moderationRoutes, deps);
   await app.register(emailRoutes, deps);
   await app.register(notificationRoutes, deps);
+  await app.register(notificationSettingsRoutes, deps);
   return app;
 }
 

@@ -7,7 +7,7 @@
 // (stillWanted), and takes one of the day's texts (takeSms) before an SMS.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../errors.js';
+import { NotFoundError, type Clock } from '../errors.js';
 import type { SignedTokens } from '../accounts/signed-tokens.js';
 import type { NewJob, Outbox } from '../outbox/queue.js';
 import type { NotificationKind } from './service.js';
@@ -62,6 +62,14 @@ export interface CommentFacts {
   text: string;
 }
 
+/** The settings page's view of a person: opt-ins, and why a channel cannot be offered. */
+export interface ChannelSettings {
+  optIns: OptIns;
+  email: 'ok' | 'no-mail' | 'no-address';
+  sms: 'ok' | 'no-sms' | 'no-phone';
+  smsDailyCap: number;
+}
+
 export interface DeliverySettings {
   /** BASE_URL (else the local server's): links sent by mail and SMS are absolute. */
   origin: string;
@@ -99,8 +107,37 @@ export class DeliveryService {
     return this.settings.smsDailyCap;
   }
 
+  /** What the settings page shows: one query. */
+  async settingsOf(userId: number): Promise<ChannelSettings> {
+    const person = (await this.recipients(this.db, [userId])).get(userId);
+    if (!person) throw new NotFoundError('No such account');
+    return this.channelSettings(person);
+  }
+
+  private channelSettings(person: Recipient): ChannelSettings {
+    const { mailAvailable, smsAvailable, smsDailyCap } = this.settings;
+    const email = !mailAvailable ? 'no-mail' : person.email === null ? 'no-address' : 'ok';
+    const sms = !smsAvailable ? 'no-sms' : person.phone === null ? 'no-phone' : 'ok';
+    return { optIns: person.optIns, email, sms, smsDailyCap };
+  }
+
+  /**
+   * The page's form: `ticked` holds "event:channel" for each box ticked.
+   * Channels the page could not offer (no verified address, no phone) keep
+   * what they were: their boxes were disabled, so they sent nothing.
+   */
+  async choose(userId: number, ticked: readonly string[]): Promise<void> {
+    const settings = await this.settingsOf(userId);
+    const offered: Record<Channel, boolean> = { push: true, email: settings.email === 'ok', sms: settings.sms === 'ok' };
+    const on = new Set(ticked);
+    const rows = EVENTS.flatMap((event) =>
+      CHANNELS.map((channel) => ({ user_id: userId, event, channel, enabled: (offered[channel] ? on.has(`${event}:${channel}`) : settings.optIns[event][channel]) ? 1 : 0 })),
+    );
+    await this.upsert(rows);
+  }
+
   /** People by id with their opt-ins, verified address and phone: one query. */
-  async recipients(db: Kysely<Database> | Transaction<Database>, ids: readonly number[]): Promise<Map<number, Recipient>> {
+  private async recipients(db: Kysely<Database> | Transaction<Database>, ids: readonly number[]): Promise<Map<number, Recipient>> {
     const found = new Map<number, Recipient>();
     if (ids.length === 0) return found;
     const rows = await db
@@ -192,12 +229,6 @@ Choose what you hear about, and where: ${origin}/settings/notifications/
     if (!parsed) return 'invalid';
     const verdict = this.tokens.check(parsed, 'unsubscribe', `${event}:${channel}`, this.now());
     return verdict === 'ok' ? { userId: parsed.userId } : verdict;
-  }
-
-  /** Sets every opt-in of the page at once (one statement). */
-  async save(userId: number, optIns: OptIns): Promise<void> {
-    const rows = EVENTS.flatMap((event) => CHANNELS.map((channel) => ({ user_id: userId, event, channel, enabled: optIns[event][channel] ? 1 : 0 })));
-    await this.upsert(rows);
   }
 
   /** Turns one opt-in off (the unsubscribe link). */

@@ -11,10 +11,10 @@ const CHANNEL_LABELS: Record<Channel, string> = { push: 'Push', email: 'E-mail',
 
 /** Why a channel's boxes are disabled, with the way to fix it; null when offered. */
 function unavailable(settings: ChannelSettings, channel: Channel): SafeHtml | null {
-  if (channel === 'email' && settings.email === 'no-mail') return html`This forum sends no e-mail.`;
-  if (channel === 'email' && settings.email === 'no-address') return html`Needs a verified address: <a href="/settings/email/">add one in E-mail settings</a>.`;
-  if (channel === 'sms' && settings.sms === 'no-sms') return html`This forum sends no text messages.`;
-  if (channel === 'sms' && settings.sms === 'no-phone') return html`Needs a verified phone: <a href="/settings/security/phone/">add a phone</a>.`;
+  if (channel === 'email' && settings.email === 'no-mail') return html`this forum sends no e-mail.`;
+  if (channel === 'email' && settings.email === 'no-address') return html`needs a verified address: <a href="/settings/email/">add one in E-mail settings</a>.`;
+  if (channel === 'sms' && settings.sms === 'no-sms') return html`this forum sends no text messages.`;
+  if (channel === 'sms' && settings.sms === 'no-phone') return html`needs a verified phone: <a href="/settings/security/phone/">add a phone</a>.`;
   return null;
 }
 

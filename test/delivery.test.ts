@@ -102,7 +102,8 @@ describe('notification delivery', () => {
 
     const written = await jobs();
     // Alice: e-mail and SMS (push off for replies: she did not tick it); Carol and Dave: push, the default for a mention.
-    expect(written.map((j) => `${j.kind}:${j.payload.userId ?? (j.payload.optIn as { userId: number }).userId}`).sort()).toEqual(
+    const recipientOf = (payload: Record<string, unknown>) => (payload.userId ?? (payload.optIn as { userId: number }).userId) as number;
+    expect(written.map((j) => `${j.kind}:${recipientOf(j.payload)}`).sort()).toEqual(
       [`email:${idsByName.get(alice.username)}`, `push:${idsByName.get(carol.username)}`, `push:${idsByName.get(dave.username)}`, `sms:${idsByName.get(alice.username)}`].sort(),
     );
     const push = written.find((j) => j.kind === 'push' && j.payload.userId === idsByName.get(carol.username))!;

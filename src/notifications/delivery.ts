@@ -155,8 +155,8 @@ export class DeliveryService {
         found.set(row.id, person);
       }
       // A row left by an older version naming an event or channel no longer offered is ignored.
-      const chosen = row.event !== null ? person.optIns[row.event]?.[row.channel!] : undefined;
-      if (chosen !== undefined) person.optIns[row.event!]![row.channel!] = row.enabled === 1;
+      const choices = row.event !== null && row.channel !== null ? (person.optIns[row.event] as Partial<Record<Channel, boolean>> | undefined) : undefined;
+      if (choices && row.channel! in choices) choices[row.channel!] = row.enabled === 1;
     }
     return found;
   }

@@ -335,4 +335,40 @@ describe('notification delivery', () => {
     const anonymous = new BrowserSession(t.app);
     expect((await anonymous.get('/settings/notifications/')).statusCode).toBe(303);
   });
+
+  it('send a daily digest instead, when chosen: one job per day, one mail of the unread ones, its link turning e-mail off for all', async () => {
+    const [alice, bob] = [await member(t.app), await member(t.app)];
+    await verifyEmail(alice);
+    await choose(alice, ['post_reply:email', 'comment_reply:email']);
+    const saved = await alice.post('/settings/notifications/', { on: ['post_reply:email', 'comment_reply:email'], email_mode: 'daily' });
+    expect(saved.statusCode).toBe(303);
+    expect((await alice.get('/settings/notifications/')).body).toMatch(/value="daily" checked/);
+    const postId = await startDiscussion(alice, { title: 'Digest me' });
+    await comment(bob, postId, 'First reply of the day');
+    await comment(bob, postId, 'Second reply of the day');
+    const scheduled = await jobs();
+    expect(scheduled.map((j) => [j.kind, j.payload, j.run_after - t.clock.now()])).toEqual([['email-digest', { userId: await idOf(alice), since: t.clock.now() }, 24 * 3_600_000]]);
+
+    const mails = inbox.to(addressOf(alice)).length;
+    await runWorkers();
+    expect(inbox.to(addressOf(alice)).length).toBe(mails); // not due yet
+    t.clock.advance(24 * 3_600_000);
+    try {
+      await runWorkers();
+      const digest = await inbox.waitFor(addressOf(alice), mails + 1);
+      expect(digest.text).toContain('First reply of the day');
+      expect(digest.text).toContain('Second reply of the day');
+      expect(digest.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+      const link = new URL(digest.header('List-Unsubscribe')!.slice(1, -1));
+      expect(link.pathname).toMatch(/^\/unsubscribe\/digest\/email\//);
+      // The next notification schedules the next digest.
+      await comment(bob, postId, 'A reply for tomorrow');
+      expect((await jobs()).filter((j) => j.kind === 'email-digest' && j.state === 'pending')).toHaveLength(1);
+      const off = await t.app.inject({ method: 'POST', url: link.pathname, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(off.statusCode).toBe(200);
+      expect((await prefsOf(alice)).filter((p) => p.includes(':email='))).toEqual(['comment_reply:email=0', 'mention:email=0', 'post_reply:email=0']);
+    } finally {
+      t.clock.advance(-24 * 3_600_000);
+    }
+  });
 });

@@ -262,6 +262,12 @@ export interface SmsDailyCountsTable {
   sent: number;
 }
 
+/** A row while the person takes e-mail as a daily digest; due_at: when the scheduled digest job runs (null: none scheduled). */
+export interface EmailDigestsTable {
+  user_id: number;
+  due_at: number | null;
+}
+
 /** CACHE_URL=db:// (cache/db-cache.ts). */
 export interface CacheEntriesTable {
   key: string;
@@ -319,6 +325,7 @@ export interface Database {
   outbox_jobs: OutboxJobsTable;
   notification_preferences: NotificationPreferencesTable;
   sms_daily_counts: SmsDailyCountsTable;
+  email_digests: EmailDigestsTable;
 }
 
 export type User = Selectable<UsersTable>;

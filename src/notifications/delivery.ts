@@ -9,7 +9,9 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { NotFoundError, type Clock } from '../errors.js';
 import type { SignedTokens } from '../accounts/signed-tokens.js';
+import type { MailMessage } from '../mail/mailer.js';
 import type { NewJob, Outbox } from '../outbox/queue.js';
+import { plural } from '../web/plural.js';
 import type { NotificationKind } from './service.js';
 
 export const EVENTS = ['post_reply', 'comment_reply', 'mention'] as const satisfies readonly NotificationKind[];
@@ -27,6 +29,11 @@ export const EVENT_LABELS: Record<NotificationKind, string> = {
   mention: 'Mentions of your @name',
 };
 
+/** What an unsubscribe link turns off: one event's opt-in, or (a digest's link) e-mail for every event. */
+export type UnsubscribeTarget = NotificationKind | 'digest';
+export const UNSUBSCRIBE_TARGETS = [...EVENTS, 'digest'] as const satisfies readonly UnsubscribeTarget[];
+export const TARGET_LABELS: Record<UnsubscribeTarget, string> = { ...EVENT_LABELS, digest: 'every event (the daily digest)' };
+
 /** An unsubscribe link keeps working this long: a year-old mail still unsubscribes (docs/decisions.md). */
 export const UNSUBSCRIBE_LINK_MS = 365 * 24 * 3_600_000;
 
@@ -34,6 +41,9 @@ const DAY_MS = 24 * 3_600_000;
 const SMS_TITLE_MAX = 40;
 const PUSH_BODY_MAX = 140;
 const MAIL_EXCERPT_MAX = 600;
+const DIGEST_EXCERPT_MAX = 200;
+/** A digest lists this many at most; the inbox link shows the rest. */
+const DIGEST_MAX = 50;
 
 /** Which opt-in a job stands for: the worker checks it again before sending. */
 export interface OptInRef {
@@ -50,6 +60,8 @@ export interface Recipient {
   phone: string | null;
   deleted: boolean;
   optIns: OptIns;
+  /** E-mail as a daily digest: off, on with none scheduled, or on with its job waiting. */
+  digest: 'off' | 'idle' | 'scheduled';
 }
 
 /** The comment behind the notifications, as its transaction knows it. */
@@ -65,6 +77,7 @@ export interface CommentFacts {
 /** The settings page's view of a person: opt-ins, and why a channel cannot be offered. */
 export interface ChannelSettings {
   optIns: OptIns;
+  emailDigest: boolean;
   email: 'ok' | 'no-mail' | 'no-address';
   sms: 'ok' | 'no-sms' | 'no-phone';
   smsDailyCap: number;
@@ -87,6 +100,9 @@ const clip = (text: string, max: number) => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
 };
+
+/** RFC 8058: a mail program offers "Unsubscribe" and POSTs List-Unsubscribe=One-Click to this address. */
+const unsubscribeHeaders = (url: string) => ({ 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
 
 export function headline(event: NotificationKind, actor: string, title: string): string {
   if (event === 'post_reply') return `${actor} replied to your post “${title}”`;
@@ -118,7 +134,7 @@ export class DeliveryService {
     const { mailAvailable, smsAvailable, smsDailyCap } = this.settings;
     const email = !mailAvailable ? 'no-mail' : person.email === null ? 'no-address' : 'ok';
     const sms = !smsAvailable ? 'no-sms' : person.phone === null ? 'no-phone' : 'ok';
-    return { optIns: person.optIns, email, sms, smsDailyCap };
+    return { optIns: person.optIns, emailDigest: person.digest !== 'off', email, sms, smsDailyCap };
   }
 
   /**
@@ -126,7 +142,7 @@ export class DeliveryService {
    * Channels the page could not offer (no verified address, no phone) keep
    * what they were: their boxes were disabled, so they sent nothing.
    */
-  async choose(userId: number, ticked: readonly string[]): Promise<void> {
+  async choose(userId: number, ticked: readonly string[], emailMode?: 'instant' | 'daily'): Promise<void> {
     const settings = await this.settingsOf(userId);
     const offered: Record<Channel, boolean> = { push: true, email: settings.email === 'ok', sms: settings.sms === 'ok' };
     const on = new Set(ticked);
@@ -134,6 +150,8 @@ export class DeliveryService {
       CHANNELS.map((channel) => ({ user_id: userId, event, channel, enabled: (offered[channel] ? on.has(`${event}:${channel}`) : settings.optIns[event][channel]) ? 1 : 0 })),
     );
     await this.upsert(rows);
+    if (offered.email && emailMode === 'daily' && !settings.emailDigest) await this.db.insertInto('email_digests').values({ user_id: userId, due_at: null }).execute();
+    if (offered.email && emailMode === 'instant' && settings.emailDigest) await this.db.deleteFrom('email_digests').where('user_id', '=', userId).execute();
   }
 
   /** People by id with their opt-ins, verified address and phone: one query. */
@@ -144,14 +162,16 @@ export class DeliveryService {
       .selectFrom('users as u')
       .leftJoin('phones as p', 'p.user_id', 'u.id')
       .leftJoin('notification_preferences as np', 'np.user_id', 'u.id')
-      .select(['u.id', 'u.username', 'u.email', 'u.email_verified_at', 'u.deleted_at', 'p.number', 'np.event', 'np.channel', 'np.enabled'])
+      .leftJoin('email_digests as d', 'd.user_id', 'u.id')
+      .select(['u.id', 'u.username', 'u.email', 'u.email_verified_at', 'u.deleted_at', 'p.number', 'np.event', 'np.channel', 'np.enabled', 'd.user_id as digest_of', 'd.due_at as digest_due'])
       .where('u.id', 'in', [...new Set(ids)])
       .execute();
     for (const row of rows) {
       let person = found.get(row.id);
       if (!person) {
         const email = row.email_verified_at !== null ? row.email : null;
-        person = { username: row.username, email, phone: row.number, deleted: row.deleted_at !== null, optIns: defaultOptIns() };
+        const digest = row.digest_of === null ? 'off' : row.digest_due === null ? 'idle' : 'scheduled';
+        person = { username: row.username, email, phone: row.number, deleted: row.deleted_at !== null, optIns: defaultOptIns(), digest };
         found.set(row.id, person);
       }
       // A row left by an older version naming an event or channel no longer offered is ignored.
@@ -172,6 +192,7 @@ export class DeliveryService {
     const actor = people.get(comment.actorId)?.username ?? 'Someone';
     const path = `/discuss/${comment.postId}/#c${comment.commentId}`;
     const jobs: NewJob[] = [];
+    const digests = new Set<number>();
     for (const n of written) {
       const person = people.get(n.userId);
       if (!person || person.deleted) continue;
@@ -182,15 +203,70 @@ export class DeliveryService {
         jobs.push({ kind: 'push', payload });
       }
       if (wants.email && person.email && this.settings.mailAvailable) {
-        jobs.push({ kind: 'email', payload: { ...this.email(n.kind, actor, comment, person.email, optIn), optIn } });
+        if (person.digest === 'off') jobs.push({ kind: 'email', payload: { ...this.email(n.kind, actor, comment, person.email, optIn), optIn } });
+        else if (person.digest === 'idle') digests.add(n.userId);
       }
       if (wants.sms && person.phone && this.settings.smsAvailable) {
         const message = `Charcha: ${headline(n.kind, actor, clip(comment.postTitle, SMS_TITLE_MAX))} ${this.settings.origin}${path}`;
         jobs.push({ kind: 'sms', payload: { to: person.phone, message, optIn } });
       }
     }
+    if (digests.size > 0) {
+      // The first notification since the last digest schedules the next, a day on; `due_at is null` lets only one writer do it.
+      const since = this.now();
+      const runAfter = since + DAY_MS;
+      const scheduled = await trx.updateTable('email_digests').set({ due_at: runAfter }).where('user_id', 'in', [...digests]).where('due_at', 'is', null).returning('user_id').execute();
+      for (const { user_id } of scheduled) jobs.push({ kind: 'email-digest', payload: { userId: user_id, since }, runAfter });
+    }
     await this.outbox.enqueueAll(trx, jobs);
     return jobs;
+  }
+
+  /**
+   * The worker's `email-digest` job: one mail of the person's notifications
+   * still unread since `since` (the one that scheduled it, a day before),
+   * for the events they take by e-mail; or why none goes. The next
+   * notification schedules the next digest.
+   */
+  async digest(userId: number, since: number): Promise<MailMessage | { skipped: string }> {
+    await this.db.updateTable('email_digests').set({ due_at: null }).where('user_id', '=', userId).execute();
+    const person = (await this.recipients(this.db, [userId])).get(userId);
+    if (!person || person.deleted) return { skipped: 'the account is gone' };
+    if (person.digest === 'off') return { skipped: 'the daily digest was turned off' };
+    if (!person.email || !this.settings.mailAvailable) return { skipped: 'no verified address' };
+    const events = EVENTS.filter((event) => person.optIns[event].email);
+    if (events.length === 0) return { skipped: 'e-mail is off for every event' };
+    const items = await this.db
+      .selectFrom('notifications as n')
+      .innerJoin('users as a', 'a.id', 'n.actor_id')
+      .innerJoin('posts as p', 'p.id', 'n.post_id')
+      .innerJoin('comments as c', 'c.id', 'n.comment_id')
+      .select(['n.kind', 'a.username as actor', 'n.post_id', 'p.title', 'n.comment_id', 'c.text'])
+      .where('n.user_id', '=', userId)
+      .where('n.read_at', 'is', null)
+      .where('n.created_at', '>=', since)
+      .where('n.kind', 'in', events)
+      .where('c.deleted_at', 'is', null)
+      .where('c.hidden_at', 'is', null)
+      .orderBy('n.id')
+      .limit(DIGEST_MAX)
+      .execute();
+    if (items.length === 0) return { skipped: 'nothing unread of the past day' };
+    const { origin } = this.settings;
+    const unsubscribe = this.unsubscribeUrl(userId, 'digest', 'email');
+    const entries = items.map((i) => `* ${headline(i.kind, i.actor, i.title)}:\n  ${clip(i.text, DIGEST_EXCERPT_MAX)}\n  ${origin}/discuss/${i.post_id}/#c${i.comment_id}`);
+    const text = `Unread on Charcha in the past day:
+
+${entries.join('\n\n')}
+
+All your notifications: ${origin}/notifications/
+
+--
+You get this digest because you chose a daily e-mail.
+Stop these e-mails with one click: ${unsubscribe}
+Choose what you hear about, and where: ${origin}/settings/notifications/
+`;
+    return { to: person.email, subject: `Your Charcha digest: ${plural(items.length, 'new notification')}`, text, headers: unsubscribeHeaders(unsubscribe) };
   }
 
   private email(event: NotificationKind, actor: string, comment: CommentFacts, to: string, optIn: OptInRef) {
@@ -212,28 +288,28 @@ Choose what you hear about, and where: ${origin}/settings/notifications/
       to,
       subject: headline(event, actor, clip(comment.postTitle, 80)),
       text,
-      // RFC 8058: a mail program offers "Unsubscribe" and POSTs List-Unsubscribe=One-Click to this address.
-      headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      headers: unsubscribeHeaders(unsubscribe),
     };
   }
 
   /** The one-click link: a token naming the person, event and channel, good for nothing else. */
-  unsubscribeUrl(userId: number, event: NotificationKind, channel: Channel): string {
+  unsubscribeUrl(userId: number, event: UnsubscribeTarget, channel: Channel): string {
     const token = this.tokens.make('unsubscribe', userId, this.now() + UNSUBSCRIBE_LINK_MS, `${event}:${channel}`);
     return `${this.settings.origin}/unsubscribe/${event}/${channel}/${token}`;
   }
 
   /** Whose link this is, if it is one of ours for exactly this event and channel. */
-  checkUnsubscribeToken(event: NotificationKind, channel: Channel, token: string): { userId: number } | 'invalid' | 'expired' {
+  checkUnsubscribeToken(event: UnsubscribeTarget, channel: Channel, token: string): { userId: number } | 'invalid' | 'expired' {
     const parsed = this.tokens.parse(token);
     if (!parsed) return 'invalid';
     const verdict = this.tokens.check(parsed, 'unsubscribe', `${event}:${channel}`, this.now());
     return verdict === 'ok' ? { userId: parsed.userId } : verdict;
   }
 
-  /** Turns one opt-in off (the unsubscribe link). */
-  async turnOff(userId: number, event: NotificationKind, channel: Channel): Promise<void> {
-    await this.upsert([{ user_id: userId, event, channel, enabled: 0 }]);
+  /** Turns one opt-in off (the unsubscribe link); a digest's link, the channel for every event. */
+  async turnOff(userId: number, target: UnsubscribeTarget, channel: Channel): Promise<void> {
+    const events = target === 'digest' ? EVENTS : [target];
+    await this.upsert(events.map((event) => ({ user_id: userId, event, channel, enabled: 0 })));
   }
 
   private async upsert(rows: { user_id: number; event: NotificationKind; channel: Channel; enabled: number }[]): Promise<void> {

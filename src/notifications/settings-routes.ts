@@ -4,18 +4,22 @@ import type { RouteDeps } from '../web/route-deps.js';
 import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import { CsrfField } from '../web/schemas.js';
-import { CHANNELS, EVENTS } from './delivery.js';
+import { CHANNELS, EVENTS, UNSUBSCRIBE_TARGETS } from './delivery.js';
 import { notificationSettingsPage, unsubscribePage } from './settings-views.js';
 
 /** A ticked box: "event:channel"; anything else is refused whole (400, nothing saved). */
 const Cell = Type.String({ pattern: `^(${EVENTS.join('|')}):(${CHANNELS.join('|')})$` });
 const SettingsBody = Type.Object(
-  { on: Type.Optional(Type.Union([Cell, Type.Array(Cell, { maxItems: EVENTS.length * CHANNELS.length })])), _csrf: CsrfField },
+  {
+    on: Type.Optional(Type.Union([Cell, Type.Array(Cell, { maxItems: EVENTS.length * CHANNELS.length })])),
+    email_mode: Type.Optional(Type.Union([Type.Literal('instant'), Type.Literal('daily')])),
+    _csrf: CsrfField,
+  },
   { additionalProperties: false },
 );
 const UnsubscribeParams = Type.Object(
   {
-    event: Type.Union(EVENTS.map((e) => Type.Literal(e))),
+    event: Type.Union(UNSUBSCRIBE_TARGETS.map((e) => Type.Literal(e))),
     channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
     token: Type.String({ maxLength: 100 }),
   },
@@ -39,7 +43,7 @@ export const notificationSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (
   );
 
   app.post('/settings/notifications', { config: { access: 'signed-in' }, schema: { body: SettingsBody } }, async (request, reply) => {
-    await deliveries.choose(currentUser(request).id, [request.body.on ?? []].flat());
+    await deliveries.choose(currentUser(request).id, [request.body.on ?? []].flat(), request.body.email_mode);
     return reply.redirect('/settings/notifications/?saved=1', 303);
   });
 

@@ -1,11 +1,10 @@
 import { settingsNav } from '../accounts/settings-views.js';
-import type { NotificationKind } from './service.js';
 import type { ViewContext } from '../web/context.js';
 import { csrfField } from '../web/forms.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { page } from '../web/layout.js';
 import { plural } from '../web/plural.js';
-import { CHANNELS, EVENTS, EVENT_LABELS, type Channel, type ChannelSettings } from './delivery.js';
+import { CHANNELS, EVENTS, EVENT_LABELS, TARGET_LABELS, type Channel, type ChannelSettings, type UnsubscribeTarget } from './delivery.js';
 
 const CHANNEL_LABELS: Record<Channel, string> = { push: 'Push', email: 'E-mail', sms: 'SMS' };
 
@@ -46,9 +45,21 @@ ${o.saved ? html`<p role="status" class="notice">Saved.</p>` : ''}
 <thead><tr><th scope="col">Event</th>${head}</tr></thead>
 <tbody>${rows}</tbody></table></div>
 <ul>${notes}</ul>
+${emailMode(settings)}
 <button type="submit">Save</button>
 </form>`,
   });
+}
+
+/** E-mail at once, or one digest a day: radio buttons, disabled with the e-mail boxes. */
+function emailMode(settings: ChannelSettings): SafeHtml {
+  const disabled = settings.email !== 'ok' ? html` disabled` : '';
+  const option = (value: 'instant' | 'daily', label: string, checked: boolean) =>
+    html`<label class="check"><input type="radio" name="email_mode" value="${value}"${checked ? html` checked` : ''}${disabled}> ${label}</label>`;
+  return html`<fieldset><legend>E-mail</legend>
+${option('instant', 'One e-mail for each notification', !settings.emailDigest)}
+${option('daily', 'A daily digest instead: the unread ones of the past day, in one e-mail', settings.emailDigest)}
+</fieldset>`;
 }
 
 export type UnsubscribeState = 'confirm' | 'done' | 'expired' | 'invalid';
@@ -57,8 +68,8 @@ export type UnsubscribeState = 'confirm' | 'done' | 'expired' | 'invalid';
  * The link in a notification e-mail. A GET only asks (link scanners fetch
  * every link); the button posts, as a mail program's one-click does.
  */
-export function unsubscribePage(ctx: ViewContext, o: { event: NotificationKind; channel: Channel; action: string; state: UnsubscribeState }): SafeHtml {
-  const what = html`${CHANNEL_LABELS[o.channel]} for “${EVENT_LABELS[o.event]}”`;
+export function unsubscribePage(ctx: ViewContext, o: { event: UnsubscribeTarget; channel: Channel; action: string; state: UnsubscribeState }): SafeHtml {
+  const what = html`${CHANNEL_LABELS[o.channel]} for “${TARGET_LABELS[o.event]}”`;
   const settings = html`<p>You can choose every notification, and where it reaches you, in <a href="/settings/notifications/">your notification settings</a> (after signing in).</p>`;
   const bodies: Record<UnsubscribeState, SafeHtml> = {
     confirm: html`<h1>Unsubscribe</h1>

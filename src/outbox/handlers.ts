@@ -94,14 +94,33 @@ export function emailHandler(mail: Mailer, gate?: SendGate): JobHandler {
       if (!mail.available) throw new PermanentJobError('no SMTP_URL: this forum sends no e-mail');
       const unwanted = notification && (await notification.gate.stillWanted(notification.optIn, 'email', to));
       if (unwanted) return { skipped: unwanted };
-      try {
-        await mail.send({ to, subject, text, ...(headers && { headers }) });
-      } catch (error) {
-        // 5xx: the server refused this message for good (no such mailbox, policy); 4xx and network trouble may pass.
-        const code = (error as { responseCode?: unknown }).responseCode;
-        if (typeof code === 'number' && code >= 500) throw new PermanentJobError(`the mail server refused it (${code})`);
-        throw error;
-      }
+      await sendMail(mail, { to, subject, text, ...(headers && { headers }) });
+    },
+  };
+}
+
+async function sendMail(mail: Mailer, message: MailMessage): Promise<void> {
+  try {
+    await mail.send(message);
+  } catch (error) {
+    // 5xx: the server refused this message for good (no such mailbox, policy); 4xx and network trouble may pass.
+    const code = (error as { responseCode?: unknown }).responseCode;
+    if (typeof code === 'number' && code >= 500) throw new PermanentJobError(`the mail server refused it (${code})`);
+    throw error;
+  }
+}
+
+/** `email-digest` ({ userId, since }): the day's unread notifications in one mail, composed at send time (notifications/delivery.ts). */
+export function emailDigestHandler(mail: Mailer, digests: Pick<DeliveryService, 'digest'>): JobHandler {
+  return {
+    resendAfterCrash: false,
+    async handle(payload) {
+      const { userId, since } = (payload ?? {}) as { userId?: unknown; since?: unknown };
+      if (!Number.isInteger(userId) || !Number.isInteger(since)) throw new PermanentJobError('payload must name a user and a time');
+      if (!mail.available) throw new PermanentJobError('no SMTP_URL: this forum sends no e-mail');
+      const message = await digests.digest(userId as number, since as number);
+      if ('skipped' in message) return message;
+      await sendMail(mail, message);
     },
   };
 }
@@ -143,5 +162,6 @@ export function deliveryHandlers(deps: { mail: Mailer; sms: SmsSender; deliverie
   return new Map([
     ['email', emailHandler(deps.mail, deps.deliveries)],
     ['sms', smsHandler(deps.sms, deps.deliveries)],
+    ['email-digest', emailDigestHandler(deps.mail, deps.deliveries)],
   ]);
 }

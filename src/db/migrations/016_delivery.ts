@@ -6,7 +6,10 @@ import type { Kysely } from 'kysely';
 // rows and a changed default reaches everyone who never chose. In-app is
 // always on and has no row. `sms_daily_counts`: texts sent to a person per
 // UTC day (day = epoch ms / 86 400 000, floored), raised atomically at send
-// time against SMS_DAILY_CAP.
+// time against SMS_DAILY_CAP. `email_digests`: a row while the person takes
+// e-mail as one daily digest instead of a mail each; `due_at` is when the
+// digest job already scheduled runs (null: none; the next notification
+// schedules one, a day later).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('notification_preferences')
@@ -24,5 +27,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('day', 'integer', (c) => c.notNull())
     .addColumn('sent', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('sms_daily_counts_pk', ['user_id', 'day'])
+    .execute();
+  await db.schema
+    .createTable('email_digests')
+    .addColumn('user_id', 'integer', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+    .addColumn('due_at', 'bigint')
     .execute();
 }

@@ -56,7 +56,7 @@ function emailMode(settings: ChannelSettings): SafeHtml {
   const disabled = settings.email !== 'ok' ? html` disabled` : '';
   const option = (value: 'instant' | 'daily', label: string, checked: boolean) =>
     html`<label class="check"><input type="radio" name="email_mode" value="${value}"${checked ? html` checked` : ''}${disabled}> ${label}</label>`;
-  return html`<fieldset><legend>E-mail</legend>
+  return html`<fieldset class="choices"><legend>E-mail</legend>
 ${option('instant', 'One e-mail for each notification', !settings.emailDigest)}
 ${option('daily', 'A daily digest instead: the unread ones of the past day, in one e-mail', settings.emailDigest)}
 </fieldset>`;

@@ -40,7 +40,7 @@ export function notificationSettingsPage(ctx: ViewContext, o: { settings: Channe
     body: html`<h1>Notifications</h1>
 ${settingsNav()}
 ${o.saved ? html`<p role="status" class="notice">Saved.</p>` : ''}
-<form method="post" action="/settings/notifications/" class="admin-form">${csrfField(ctx)}
+<form method="post" action="/settings/notifications/">${csrfField(ctx)}
 <div class="table-scroll"><table class="admin matrix"><caption>How you hear of each event</caption>
 <thead><tr><th scope="col">Event</th>${head}</tr></thead>
 <tbody>${rows}</tbody></table></div>
@@ -55,7 +55,7 @@ ${emailMode(settings)}
 function emailMode(settings: ChannelSettings): SafeHtml {
   const disabled = settings.email !== 'ok' ? html` disabled` : '';
   const option = (value: 'instant' | 'daily', label: string, checked: boolean) =>
-    html`<label class="check"><input type="radio" name="email_mode" value="${value}"${checked ? html` checked` : ''}${disabled}> ${label}</label>`;
+    html`<label><input type="radio" name="email_mode" value="${value}"${checked ? html` checked` : ''}${disabled}> ${label}</label>`;
   return html`<fieldset class="choices"><legend>E-mail</legend>
 ${option('instant', 'One e-mail for each notification', !settings.emailDigest)}
 ${option('daily', 'A daily digest instead: the unread ones of the past day, in one e-mail', settings.emailDigest)}

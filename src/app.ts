@@ -24,6 +24,7 @@ import { healthRoutes } from './health/routes.js';
 import { moderationRoutes } from './moderation/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { pushRoutes } from './push/routes.js';
+import { notificationSettingsRoutes } from './notifications/settings-routes.js';
 import { installCsrfProtection } from './security/csrf-hook.js';
 import { maskToken, PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
@@ -216,6 +217,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(notificationRoutes, deps);
   await app.register(pwaRoutes, deps);
   await app.register(pushRoutes, deps);
+  await app.register(notificationSettingsRoutes, deps);
   return app;
 }
 

@@ -49,6 +49,8 @@ export interface Config {
   dataDir: string;
   /** SMS providers, weights, retries (see docs/sms.md). */
   sms: SmsConfig;
+  /** SMS_DAILY_CAP: notification texts one person gets per UTC day, at most (sign-in codes are not counted). */
+  smsDailyCap: number;
   /** CACHE_URL: where cached pages live (docs/operations.md, "Cache"). */
   cache: CacheSettings;
   /** PAGE_CACHE_SECONDS: how long a visitor's page is kept (and a reverse proxy's s-maxage); 0 turns it off. */
@@ -509,6 +511,7 @@ export function loadConfig(env: Env = process.env): Config {
     isProduction,
     dataDir,
     sms: smsConfig(env),
+    smsDailyCap: int(env, 'SMS_DAILY_CAP', 5, 1),
     cache: cacheSettings(env),
     pageCacheSeconds: pageCacheSeconds(env),
     purgeUrls: purgeUrls(env),

@@ -17,6 +17,7 @@ import { TotpService } from './accounts/two-step/totp.js';
 import { createCache, type AppCache } from './cache/index.js';
 import { Changes } from './cache/changes.js';
 import { NotificationService } from './notifications/service.js';
+import { DeliveryService } from './notifications/delivery.js';
 import { HttpPurger } from './cache/purge.js';
 import { PhoneService } from './accounts/two-step/phones.js';
 import type { Config, PushSettings } from './config.js';
@@ -80,6 +81,8 @@ export interface Services {
   pushSubscriptions: PushSubscriptions;
   /** VAPID_*; undefined: the forum offers no web push. */
   pushSettings: PushSettings | undefined;
+  /** Who hears of a notification by push, e-mail or SMS: the opt-ins, the fan-out into jobs, the checks at send time. */
+  deliveries: DeliveryService;
 }
 
 export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLogger): Services {
@@ -92,15 +95,24 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const mail = createMailer(config.mail, config.isProduction, logger);
   const posts = new PostService(db.kysely, db.dialect, policy, now, { flagHideThreshold: config.flagHideThreshold }, changes);
   const notifications = new NotificationService(db.kysely, now);
-  const comments = new CommentService(db.kysely, db.dialect, policy, now, changes, notifications);
+  const tokens = new SignedTokens(config.secretKey, config.secretKeyFallbacks);
+  const outbox = new Outbox(db.kysely, db.dialect, now, config.outbox);
+  const sms = createSmsSender(config.sms, { logger, now });
+  // The console provider puts codes in the log: for development only.
+  const smsForCodes = config.sms.providers.length > 0 || !config.isProduction;
+  const deliveries = new DeliveryService(db.kysely, now, outbox, tokens, {
+    // Production with mail needs BASE_URL (config.ts); elsewhere the local server's address serves for trials.
+    origin: config.baseUrl ?? `http://${config.host}:${config.port}`,
+    mailAvailable: mail.available,
+    smsAvailable: smsForCodes,
+    smsDailyCap: config.smsDailyCap,
+  });
+  const comments = new CommentService(db.kysely, db.dialect, policy, now, changes, notifications, deliveries);
   const keys = [config.secretKey, ...config.secretKeyFallbacks];
   // Apps list the account under this name: the forum's host when known.
   const totp = new TotpService(db.kysely, now, new SecretBox(keys, 'totp'), config.baseUrl ? new URL(config.baseUrl).host : 'Charcha');
   const recoveryCodes = new RecoveryCodes(db.kysely, now);
   const passkeys = new PasskeyService(db.kysely, db.dialect, now);
-  const sms = createSmsSender(config.sms, { logger, now });
-  // The console provider puts codes in the log: for development only.
-  const smsForCodes = config.sms.providers.length > 0 || !config.isProduction;
   const phones = new PhoneService(db.kysely, now, sms, { available: smsForCodes, defaultCountry: config.sms.defaultCountry, secretKey: config.secretKey });
   return {
     policy,
@@ -109,7 +121,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     signInProviders: new SignInProviders(config.authProviders),
     sessions,
     mail,
-    email: new EmailService(db.kysely, now, accounts, sessions, mail, new SignedTokens(config.secretKey, config.secretKeyFallbacks)),
+    email: new EmailService(db.kysely, now, accounts, sessions, mail, tokens),
     posts,
     comments,
     votes: new VoteService(db.kysely, db.dialect, policy, now, changes),
@@ -125,7 +137,8 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
     changes,
     notifications,
     health: new HealthService(db.kysely, cache.store),
-    outbox: new Outbox(db.kysely, db.dialect, now, config.outbox),
+    outbox,
+    deliveries,
     // Loopback endpoints (the test push service) only outside production.
     pushSubscriptions: new PushSubscriptions(db.kysely, now, { allowLoopbackEndpoints: !config.isProduction }),
     pushSettings: config.push,

@@ -130,6 +130,11 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'POST /settings/notifications/devices/:id/delete': { body: {}, row: MEMBERS(404) },
   'POST /api/push/subscribe': { body: { endpoint: 'https://push.example.com/x' }, row: MEMBERS(400) },
   'POST /api/push/unsubscribe': { body: { endpoint: 'https://push.example.com/x' }, row: MEMBERS(200) },
+  'GET /settings/notifications': { row: MEMBERS(200) },
+  'POST /settings/notifications': { body: { on: 'mention:push' }, row: MEMBERS(303) },
+  // The one-click unsubscribe link works for anyone holding it, signed in or not; a made-up token is refused the same for all.
+  'GET /unsubscribe/:event/:channel/:token': { row: [400, 400, 400, 400, 400] },
+  'POST /unsubscribe/:event/:channel/:token': { body: { 'List-Unsubscribe': 'One-Click' }, row: [400, 400, 400, 400, 400] },
   'GET /moderation/posts/:id/hide': { row: MODERATORS(200) },
   'POST /moderation/posts/:id/hide': { body: { reason: 'A reason' }, row: MODERATORS(303) },
   'GET /moderation/posts/:id/restore': { row: MODERATORS(200) },
@@ -232,6 +237,8 @@ describe('access, route by role', () => {
       .replace(':action', 'upvote')
       .replace(':provider', 'none')
       .replace(':username', writer.username)
+      .replace(':event', 'post_reply')
+      .replace(':channel', 'email')
       .replace(':token', '1.1.made-up');
     if (/[:*]/.test(path)) throw new Error(`give ${url} its parameters in test/access-table.test.ts`);
     return path;

@@ -14,7 +14,7 @@ type Sender = 'visitor' | 'owner' | 'other member' | 'moderator' | 'superuser';
 const moderated = (paths: string[]) => Object.fromEntries(paths.map((path) => [`POST ${path}`, { as: 'moderator' as const, body: { reason: 'A reason' } }]));
 
 /** Each write route: who sends it, a body it would accept, and the answer when not 200 or 303. */
-const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>; answer?: number }> = {
+const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string | null>; answer?: number }> = {
   'POST /signup': { as: 'visitor', body: { username: 'newcomer', password: 'a-long-enough-secret' } },
   'POST /login': { as: 'visitor', body: { username: 'asha', password: PASSWORD } },
   'POST /logout': { as: 'owner', body: {} },
@@ -34,6 +34,9 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
   'POST /api/push/subscribe': { as: 'owner', body: { endpoint: 'https://push.example.com/x' }, answer: 400 },
   'POST /api/push/unsubscribe': { as: 'owner', body: { endpoint: 'https://push.example.com/x' } },
   'POST /settings/notifications/devices/:id/delete': { as: 'owner', body: {}, answer: 404 },
+  'POST /settings/notifications': { as: 'owner', body: { on: 'mention:push' } },
+  // A mail program's one-click: no cookie's token (null: no _csrf field); the signed link (owner's) is all it carries.
+  'POST /unsubscribe/:event/:channel/:token': { as: 'visitor', body: { 'List-Unsubscribe': 'One-Click', _csrf: null } },
   'POST /settings/password': { as: 'owner', body: { current_password: PASSWORD, new_password: 'a-brand-new-secret' } },
   'POST /password-reset': { as: 'visitor', body: { login: 'asha' } },
   // Past validation, the handler answers: no first step was taken (test/totp.test.ts goes through one).
@@ -83,6 +86,7 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string>;
 };
 
 const UNLINK = 'POST /settings/identities/:id/unlink';
+const UNSUBSCRIBE = 'POST /unsubscribe/:event/:channel/:token';
 const DELETE_ACCOUNT = 'POST /settings/delete-account';
 
 const USERNAMES = { owner: 'asha', 'other member': 'ben', moderator: 'mina', superuser: 'root' } as const;
@@ -139,6 +143,7 @@ describe('mass assignment', () => {
         db.selectFrom('recovery_codes').selectAll().orderBy('id').execute(),
         db.selectFrom('passkeys').selectAll().orderBy('id').execute(),
         db.selectFrom('push_subscriptions').selectAll().orderBy('id').execute(),
+        db.selectFrom('notification_preferences').selectAll().orderBy('user_id').orderBy('event').orderBy('channel').execute(),
       ]),
     );
   };
@@ -190,7 +195,13 @@ describe('mass assignment', () => {
       await browser.get(formPage(route, as));
       // Saving the permission matrix saves it as it stands, so later senders keep their permissions.
       const fields = route === 'POST /admin/groups' ? { grant: [...(await t().services.admin.groupGrants())] } : body;
-      const response = await browser.post(route === UNLINK ? await ownersIdentityUrl() : concreteUrl(route.split(' ')[1]!, f, '', token), fields);
+      const url =
+        route === UNLINK
+          ? await ownersIdentityUrl()
+          : route === UNSUBSCRIBE
+            ? new URL(t().services.deliveries.unsubscribeUrl(f.asha.id, 'post_reply', 'email')).pathname
+            : concreteUrl(route.split(' ')[1]!, f, '', token);
+      const response = await browser.post(url, fields);
       expect(answer ? [answer] : [200, 303], `${route} → ${response.statusCode}`).toContain(response.statusCode);
       expect(String(response.headers.location ?? ''), `${route} was sent to log in`).not.toMatch(/^\/login/);
     }

@@ -12,7 +12,7 @@ export const DELETED_USER = '[deleted user]';
  * passkeys, phones…) must be listed here: its ON DELETE CASCADE never fires,
  * since the users row stays. Votes and flags are not listed: they stay counted.
  */
-export const PER_USER_TABLES = ['sessions', 'identities', 'user_groups', 'user_permissions', 'totp_apps', 'recovery_codes', 'passkeys', 'phones', 'sms_codes', 'notifications', 'push_subscriptions'] as const;
+export const PER_USER_TABLES = ['sessions', 'identities', 'user_groups', 'user_permissions', 'totp_apps', 'recovery_codes', 'passkeys', 'phones', 'sms_codes', 'notifications', 'push_subscriptions', 'notification_preferences', 'sms_daily_counts', 'email_digests'] as const;
 
 /**
  * What a deleted account keeps in `username_key`: a fingerprint of its old

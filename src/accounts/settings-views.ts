@@ -7,7 +7,7 @@ import { describeDevice } from './devices.js';
 import type { SessionSummary } from './sessions.js';
 
 export function settingsNav(): SafeHtml {
-  return html`<nav aria-label="Settings"><a href="/settings/sessions/">Sessions</a> · <a href="/settings/security/">Security</a> · <a href="/settings/email/">E-mail</a> · <a href="/settings/identities/">Sign-in methods</a> · <a href="/settings/delete-account/">Delete account</a></nav>`;
+  return html`<nav aria-label="Settings"><a href="/settings/sessions/">Sessions</a> · <a href="/settings/security/">Security</a> · <a href="/settings/email/">E-mail</a> · <a href="/settings/notifications/">Notifications</a> · <a href="/settings/identities/">Sign-in methods</a> · <a href="/settings/delete-account/">Delete account</a></nav>`;
 }
 
 export function sessionsPage(ctx: ViewContext, o: { sessions: SessionSummary[]; currentId: string; listed: boolean; notice?: string }): SafeHtml {

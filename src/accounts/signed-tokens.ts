@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { secretsEqual } from '../security/csrf.js';
 
-export type TokenPurpose = 'verify-email' | 'password-reset';
+export type TokenPurpose = 'verify-email' | 'password-reset' | 'unsubscribe';
 
 export interface ParsedToken {
   userId: number;

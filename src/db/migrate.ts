@@ -16,6 +16,7 @@ import * as threadRead from './migrations/012_thread_read.js';
 import * as outbox from './migrations/013_outbox.js';
 import * as notifications from './migrations/014_notifications.js';
 import * as pushSubscriptions from './migrations/015_push_subscriptions.js';
+import * as delivery from './migrations/016_delivery.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -37,6 +38,7 @@ export const migrations: Record<string, DialectMigration> = {
   '013_outbox': outbox,
   '014_notifications': notifications,
   '015_push_subscriptions': pushSubscriptions,
+  '016_delivery': delivery,
 };
 
 /** How long a starting process waits for another one's migrations. */

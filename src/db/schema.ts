@@ -246,6 +246,28 @@ export interface NotificationsTable {
   read_at: number | null;
 }
 
+/** A person's choice for one event and channel; absent: the default (notifications/delivery.ts). */
+export interface NotificationPreferencesTable {
+  user_id: number;
+  event: NotificationsTable['kind'];
+  channel: 'push' | 'email' | 'sms';
+  /** 1 on, 0 off. */
+  enabled: number;
+}
+
+/** Texts sent to a person on one UTC day (day = floor(epoch ms / 86 400 000)), against SMS_DAILY_CAP. */
+export interface SmsDailyCountsTable {
+  user_id: number;
+  day: number;
+  sent: number;
+}
+
+/** A row while the person takes e-mail as a daily digest; due_at: when the scheduled digest job runs (null: none scheduled). */
+export interface EmailDigestsTable {
+  user_id: number;
+  due_at: number | null;
+}
+
 /** CACHE_URL=db:// (cache/db-cache.ts). */
 export interface CacheEntriesTable {
   key: string;
@@ -318,6 +340,9 @@ export interface Database {
   notifications: NotificationsTable;
   outbox_jobs: OutboxJobsTable;
   push_subscriptions: PushSubscriptionsTable;
+  notification_preferences: NotificationPreferencesTable;
+  sms_daily_counts: SmsDailyCountsTable;
+  email_digests: EmailDigestsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -6,6 +6,7 @@ import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { family, type Changes } from '../cache/changes.js';
 import type { NotificationService } from '../notifications/service.js';
+import type { DeliveryService } from '../notifications/delivery.js';
 import { renderMarkdown, renderWithMentions } from './markdown.js';
 import { live } from './live.js';
 import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
@@ -49,6 +50,7 @@ export class CommentService {
     private readonly now: Clock,
     private readonly changes: Changes,
     private readonly notifications: NotificationService,
+    private readonly deliveries: DeliveryService,
   ) {}
 
   /**
@@ -117,14 +119,15 @@ export class CommentService {
         .set((eb) => ({ num_comments: eb('num_comments', '+', 1) }))
         .where('id', '=', input.postId)
         .execute();
-      // In the same transaction: a reply is never without its notifications, nor they without it.
-      await this.notifications.onNewComment(trx, {
+      // In the same transaction: a reply is never without its notifications and their delivery jobs, nor they without it.
+      const written = await this.notifications.onNewComment(trx, {
         commentId: comment.id,
         postId: input.postId,
         actorId: input.author.id,
         repliedTo: parent ? { userId: parent.author_id, kind: 'comment_reply' } : { userId: post.author_id, kind: 'post_reply' },
         mentions,
       });
+      await this.deliveries.fanOut(trx, written, { postId: input.postId, commentId: comment.id, postTitle: post.title, actorId: input.author.id, text });
       return { comment, duplicate: false };
     });
     if (!added.duplicate) await this.changes.announce(family.lists, family.post(input.postId), family.user(input.author.id));
@@ -309,7 +312,7 @@ export class CommentService {
   private lockPost(trx: Transaction<Database>, id: number) {
     return trx
       .selectFrom('posts')
-      .select(['id', 'author_id', 'created_at', 'deleted_at', 'hidden_at', 'locked_at'])
+      .select(['id', 'author_id', 'title', 'created_at', 'deleted_at', 'hidden_at', 'locked_at'])
       .where('id', '=', id)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();

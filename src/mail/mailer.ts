@@ -9,6 +9,8 @@ export interface MailMessage {
   subject: string;
   /** Plain text: links are written out whole, so any mail program shows them. */
   text: string;
+  /** Extra header lines, e.g. List-Unsubscribe (notifications/delivery.ts). */
+  headers?: Record<string, string>;
 }
 
 export interface MailLogger {

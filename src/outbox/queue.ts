@@ -71,14 +71,21 @@ export class Outbox {
    * process are woken; others find it at their next poll.
    */
   async enqueue(trx: Kysely<Database> | Transaction<Database>, job: NewJob): Promise<number> {
+    const [id] = await this.enqueueAll(trx, [job]);
+    return id!;
+  }
+
+  /** enqueue for several jobs, in one insert. */
+  async enqueueAll(trx: Kysely<Database> | Transaction<Database>, jobs: readonly NewJob[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
     const now = this.now();
-    const row = await trx
+    const rows = await trx
       .insertInto('outbox_jobs')
-      .values({ kind: job.kind, payload: JSON.stringify(job.payload), run_after: job.runAfter ?? now, created_at: now })
+      .values(jobs.map((job) => ({ kind: job.kind, payload: JSON.stringify(job.payload), run_after: job.runAfter ?? now, created_at: now })))
       .returning('id')
-      .executeTakeFirstOrThrow();
+      .execute();
     for (const listener of this.#listeners) listener();
-    return row.id;
+    return rows.map((row) => row.id);
   }
 
   /** Called after each enqueue in this process; returns the unsubscribe. */
@@ -159,8 +166,9 @@ export class Outbox {
     await this.db.updateTable('outbox_jobs').set({ claimed_at: this.now() }).where('id', 'in', ids).where('claimed_by', '=', workerId).where('state', '=', 'running').execute();
   }
 
-  async complete(workerId: string, job: OutboxJob): Promise<void> {
-    await this.#finish(workerId, job, { state: 'done', done_at: this.now(), last_error: null });
+  /** Done; `skipped` says why nothing was sent, when the handler chose not to (kept in last_error). */
+  async complete(workerId: string, job: OutboxJob, skipped?: string): Promise<void> {
+    await this.#finish(workerId, job, { state: 'done', done_at: this.now(), last_error: skipped === undefined ? null : `skipped: ${skipped}`.slice(0, MAX_ERROR_LENGTH) });
   }
 
   /**

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { OutboxJob } from '../db/schema.js';
-import { kindRules, type JobHandlers } from './handlers.js';
+import { kindRules, type JobHandlers, type JobOutcome } from './handlers.js';
 import type { KindRules, Outbox } from './queue.js';
 
 export interface WorkerSettings {
@@ -109,14 +109,15 @@ export class Worker {
   async #runJob(job: OutboxJob): Promise<void> {
     const context = { job: job.id, kind: job.kind, attempt: job.attempts };
     let failure: { error: unknown } | undefined;
+    let outcome: JobOutcome = undefined;
     try {
-      await this.handlers.get(job.kind)!.handle(JSON.parse(job.payload));
+      outcome = await this.handlers.get(job.kind)!.handle(JSON.parse(job.payload));
     } catch (error) {
       failure = { error };
     }
     // Recorded apart from the handler's outcome: a database error here must not pass for a failed send (and resend it).
     try {
-      if (!failure) return await this.outbox.complete(this.id, job);
+      if (!failure) return await this.outbox.complete(this.id, job, outcome?.skipped);
       const state = await this.outbox.fail(this.id, job, failure.error);
       const line = { ...context, err: failure.error, state };
       if (state === 'failed') this.log.error(line, 'outbox: job failed for good');

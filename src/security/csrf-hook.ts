@@ -7,8 +7,12 @@ import type { ViewContext } from '../web/context.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** "presession": a form for visitors (login, signup) carrying the signed token. */
-    csrf?: 'presession';
+    /**
+     * "presession": a form for visitors (login, signup) carrying the signed token.
+     * "signed-url": no check at all: the route acts only on what a signed token in its
+     * address names (a mail program's one-click unsubscribe, RFC 8058, posts without cookie or form token).
+     */
+    csrf?: 'presession' | 'signed-url';
   }
 }
 
@@ -26,7 +30,7 @@ interface CsrfOptions {
  */
 export function installCsrfProtection(app: FastifyInstance, options: CsrfOptions): void {
   app.addHook('preValidation', async (request, reply) => {
-    if (!UNSAFE_METHODS.has(request.method)) return;
+    if (!UNSAFE_METHODS.has(request.method) || request.routeOptions.config.csrf === 'signed-url') return;
     let problem = crossOriginProblem(request, options.origin(request), options.trustedOrigins);
     if (!problem) {
       const token = submittedToken(request);

@@ -30,7 +30,7 @@ const APP_ENV = {
 type Role = 'visitor' | 'member' | 'moderator' | 'admin';
 
 /** The moderation fixture, a superuser for the admin screens, a Google identity and a password reset link's path for asha, and tess, with an authenticator app. */
-type Fixture = DiscussionFixture & { resetPath: string; tessId: number };
+type Fixture = DiscussionFixture & { resetPath: string; tessId: number; unsubscribePath: string };
 
 async function seed(services: Services, db: Db): Promise<Fixture> {
   const f = await seedModeration(services, db);
@@ -58,7 +58,8 @@ async function seed(services: Services, db: Db): Promise<Fixture> {
     .insertInto('push_subscriptions')
     .values({ user_id: f.asha.id, endpoint: 'https://push.example.com/seeded', p256dh: 'AA', auth: 'AA', label: 'Firefox on Android', created_at: Date.UTC(2026, 10, 1), last_used_at: Date.UTC(2026, 10, 20) })
     .execute();
-  return { ...f, resetPath: services.email.passwordResetLink(f.asha, ''), tessId: tess.id };
+  const unsubscribePath = new URL(services.deliveries.unsubscribeUrl(f.asha.id, 'comment_reply', 'email')).pathname;
+  return { ...f, resetPath: services.email.passwordResetLink(f.asha, ''), tessId: tess.id, unsubscribePath };
 }
 
 interface AuditedPage {
@@ -179,6 +180,17 @@ const PAGES: AuditedPage[] = [
   { name: 'moderation log', roles: ['visitor', 'moderator'], open: visit(() => '/moderations') },
   { name: 'notifications', roles: ['member'], open: visit(() => '/notifications/') },
   { name: 'devices with notifications', roles: ['member'], open: visit(() => '/settings/notifications/devices/') },
+  { name: 'notification settings', roles: ['member'], open: visit(() => '/settings/notifications/') },
+  { name: 'unsubscribe link, asking first', roles: ['visitor'], open: visit((f) => f.unsubscribePath) },
+  {
+    name: 'unsubscribe link, done',
+    roles: ['visitor'],
+    open: async (page, f) => {
+      await page.goto(f.unsubscribePath);
+      await submitWith(page, page.getByRole('button', { name: 'Turn off E-mail' }));
+      await page.getByRole('status').waitFor();
+    },
+  },
   { name: 'why flag this?', roles: ['member'], open: visit((f) => `/discuss/${f.spamPost.id}/flag/`) },
   {
     name: 'why flag this? re-rendered with an error',

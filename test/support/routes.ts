@@ -8,6 +8,8 @@ export function concreteUrl(url: string, f: DiscussionFixture, staticFile = '', 
     .replace(':username', f.asha.username)
     .replace(':action', 'upvote')
     .replace(':provider', 'none')
+    .replace(':event', 'post_reply')
+    .replace(':channel', 'email')
     .replace(/^\/static\/\*$/, staticFile)
     .replace(':token', token);
   if (/[:*]/.test(path)) throw new Error(`give test/support/routes.ts a value for the parameters of ${url}`);

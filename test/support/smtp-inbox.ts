@@ -13,6 +13,8 @@ export interface ReceivedMail {
   subject: string;
   /** The decoded plain-text body. */
   text: string;
+  /** One header's value, unfolded (undefined when absent). */
+  header(name: string): string | undefined;
 }
 
 /** Undoes quoted-printable (nodemailer's choice for long lines): soft breaks, then =XX bytes. */
@@ -28,7 +30,13 @@ function parse(raw: string, to: string[]): ReceivedMail {
   const body = raw.slice(split + 4);
   const encoding = header('Content-Transfer-Encoding').toLowerCase();
   const text = encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
-  return { to, from: header('From'), subject: header('Subject'), text: text.replace(/\r\n/g, '\n') };
+  return {
+    to,
+    from: header('From'),
+    subject: header('Subject'),
+    text: text.replace(/\r\n/g, '\n'),
+    header: (name) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1],
+  };
 }
 
 export class SmtpInbox {

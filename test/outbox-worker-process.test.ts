@@ -1,15 +1,20 @@
 // `charcha worker` as its own process (the built CLI), delivering SMS to a
-// stand-in Milio on loopback and e-mail to a real SMTP server: SIGKILLed
-// mid-batch and started again, it loses nothing and texts nobody twice;
+// stand-in Milio on loopback, e-mail to a real SMTP server and web push to a
+// stand-in push service: SIGKILLed mid-batch and started again, it loses
+// nothing, texts nobody twice, and sends a push again with the same Topic;
 // SIGTERMed, it finishes what it was sending. And `charcha serve` runs the
 // worker in-process unless told --no-worker.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import webPush from 'web-push';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { Outbox } from '../src/outbox/queue.js';
 import { jsonField } from '../src/sms/http.js';
 import { startMilioServer, type StandInServer } from '../src/sms/test-support.js';
+import { startPushService, type PushServiceStandin } from './support/push-service.js';
 import { startServerProcess } from './support/server-process.js';
 import { SmtpInbox } from './support/smtp-inbox.js';
 import { createTestDatabase, type TestDatabase } from './support/test-db.js';
@@ -49,6 +54,7 @@ describe('the outbox worker process', () => {
   let outbox: Outbox;
   let milio: StandInServer;
   let inbox: SmtpInbox;
+  let pushService: PushServiceStandin;
   let env: Record<string, string>;
   const children: ChildProcess[] = [];
 
@@ -65,6 +71,10 @@ describe('the outbox worker process', () => {
     await db.kysely.deleteFrom('outbox_jobs').execute();
     milio = await startMilioServer({ accessToken: MILIO_TOKEN });
     inbox = await SmtpInbox.start();
+    pushService = await startPushService();
+    const caFile = join(database.dir, 'push-service.pem');
+    writeFileSync(caFile, pushService.certificate);
+    const vapid = webPush.generateVAPIDKeys();
     env = {
       DATABASE_URL: database.url,
       DATA_DIR: database.dir,
@@ -77,34 +87,57 @@ describe('the outbox worker process', () => {
       OUTBOX_POLL_MS: '100',
       OUTBOX_LEASE_MS: '1000',
       OUTBOX_CONCURRENCY: '4',
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      VAPID_SUBJECT: 'mailto:admin@forum.example',
+      NODE_EXTRA_CA_CERTS: caFile,
     };
   });
   afterEach(async () => {
     for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await milio.close();
     await inbox.close();
+    await pushService.stop();
   });
 
   const texted = () => milio.requestsTo('/v1/messages').map((r) => jsonField(r.body, 'to') as string);
   const jobs = () => db.kysely.selectFrom('outbox_jobs').selectAll().orderBy('id').execute();
 
-  it('SIGKILLed mid-batch and started again: nothing is lost, and no SMS is sent twice', async () => {
-    // Text and mail interleaved, so mail gets through while texts hang.
+  /** A member with one browser subscribed at the stand-in push service. */
+  async function subscribedMember(): Promise<number> {
+    const now = Date.now();
+    const { id } = await db.kysely
+      .insertInto('users')
+      .values({ username: 'asha', username_key: 'asha', email: null, email_verified_at: null, password_hash: null, created_at: now, banned_at: null, banned_until: null, ban_reason: null, deleted_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const browser = pushService.subscribe();
+    await db.kysely.insertInto('push_subscriptions').values({ user_id: id, endpoint: browser.endpoint, p256dh: browser.keys.p256dh, auth: browser.keys.auth, label: 'Chrome on Android', created_at: now, last_used_at: null }).execute();
+    return id;
+  }
+
+  it('SIGKILLed mid-batch and started again: nothing is lost, no SMS is sent twice, a push goes again with its Topic', async () => {
+    const userId = await subscribedMember();
+    // Two pushes first, then text and mail interleaved, so mail gets through while texts and pushes hang.
+    for (const n of [1, 2]) await outbox.enqueue(db.kysely, { kind: 'push', payload: { userId, topic: `n${n}`, title: `reply #${n}`, body: 'someone replied', url: `/discuss/1/#c${n}` } });
     for (let i = 0; i < 8; i++) {
       await outbox.enqueue(db.kysely, { kind: 'sms', payload: { to: phone(i), message: `reply #${i}` } });
       if (i < 4) await outbox.enqueue(db.kysely, { kind: 'email', payload: { to: `reader${i}@example.com`, subject: `reply #${i}`, text: 'someone replied' } });
     }
     let answer!: () => void;
-    milio.failAlways('/v1/messages', { holdUntil: new Promise<void>((resolve) => (answer = resolve)) });
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    milio.failAlways('/v1/messages', { holdUntil: answered });
+    pushService.hold(answered);
 
     const first = await startWorker(env);
     children.push(first.child);
-    // Four texts in flight at the slow provider: every slot is taken.
-    await until(() => texted().length === 4);
+    // Two pushes and two texts in flight, waiting on their services: every slot is taken.
+    await until(() => pushService.deliveries.length === 2 && texted().length === 2);
     const inFlight = texted();
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
     milio.failAlways('/v1/messages', undefined);
+    pushService.hold(undefined);
     answer(); // their answers go to a dead process
 
     const second = await startWorker(env);
@@ -118,12 +151,18 @@ describe('the outbox worker process', () => {
     const to = (job: (typeof rows)[number]) => (JSON.parse(job.payload) as { to: string }).to;
     // What was mid-send when the worker died is unknown, and was not sent again; the rest was sent once.
     expect(sms.filter((job) => job.state === 'unknown').map(to).sort()).toEqual([...inFlight].sort());
-    expect(sms.filter((job) => job.state === 'done')).toHaveLength(4);
+    expect(sms.filter((job) => job.state === 'done')).toHaveLength(6);
     expect(texted().sort()).toEqual(sms.map(to).sort()); // each number exactly once
     for (const job of sms.filter((j) => j.state === 'unknown')) expect(job.last_error).toContain('delivery unknown');
     const mail = rows.filter((job) => job.kind === 'email');
     expect(mail.map((job) => job.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(inbox.messages.map((m) => m.to[0]).sort()).toEqual(mail.map(to).sort());
+    // A push mid-send ran again (at least once): the device got it twice, under one Topic, so the second replaces the first.
+    expect(rows.filter((job) => job.kind === 'push').map((job) => job.state)).toEqual(['done', 'done']);
+    expect(pushService.problems).toEqual([]);
+    const topics = pushService.deliveries.map((d) => d.topic).sort();
+    expect(topics).toEqual(['n1', 'n1', 'n2', 'n2']);
+    for (const delivery of pushService.deliveries) expect(delivery.message).toMatchObject({ tag: delivery.topic, title: `reply #${delivery.topic!.slice(1)}` });
     expect(second.output()).toContain('outbox worker stopped');
   }, 90_000);
 

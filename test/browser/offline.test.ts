@@ -18,7 +18,8 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 
 /** Resolves once the page is controlled by an active worker. */
 async function controlled(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // Installing precaches the app shell: slow on a loaded machine.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
 }
 
 /** The pages the worker has saved, by cache: { "pages-v1-anonymous": ["/discuss/1/"] }. */

@@ -51,6 +51,8 @@ export interface PushServiceStandin {
   subscribe(): BrowserSubscription;
   /** From now on, answer `status` to sends to `endpoint` (201 again to accept). */
   answer(endpoint: string, status: number): void;
+  /** Messages are accepted (in `deliveries`) but their 201 waits until `until` settles; undefined answers at once again. */
+  hold(until: Promise<void> | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startPushService(): Promise<PushServiceStandin> {
   const browsers = new Map<string, { ecdh: ECDH; auth: Buffer }>();
   const answers = new Map<string, number>();
   let nextId = 0;
+  let held: Promise<void> | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -134,6 +137,7 @@ export async function startPushService(): Promise<PushServiceStandin> {
       claims: claims as Delivery['claims'],
       publicKey: auth[2]!,
     });
+    await held;
     res.writeHead(201, { location: `${endpoint}/messages/${service.deliveries.length}` }).end();
   };
 
@@ -156,6 +160,9 @@ export async function startPushService(): Promise<PushServiceStandin> {
     },
     answer(endpoint, status) {
       answers.set(endpoint, status);
+    },
+    hold(until) {
+      held = until;
     },
     async stop() {
       service.agent.destroy();

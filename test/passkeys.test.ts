@@ -17,27 +17,8 @@ const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHT
 describe('passkeys', () => {
   const t = useTestApp();
 
-  /** What the client script does: JSON with the page's token in a header; the browser keeps the cookies it is given. */
-  async function postJson(browser: BrowserSession, url: string, body: unknown): Promise<LightMyRequestResponse> {
-    const response = await t().app.inject({
-      method: 'POST',
-      url,
-      payload: JSON.stringify(body),
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-csrf-token': browser.csrf,
-        origin: 'http://localhost',
-        'user-agent': CHROME_ON_LINUX,
-        cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      },
-    });
-    for (const cookie of response.cookies) {
-      if (cookie.value === '' || (cookie.expires !== undefined && cookie.expires.getTime() < Date.now())) browser.cookies.delete(cookie.name);
-      else browser.cookies.set(cookie.name, cookie.value);
-    }
-    return response;
-  }
+  /** What the client script does, from Chrome. */
+  const postJson = (browser: BrowserSession, url: string, body: unknown): Promise<LightMyRequestResponse> => browser.postJson(url, body, { 'user-agent': CHROME_ON_LINUX });
 
   async function addPasskey(browser: BrowserSession, name?: string): Promise<SoftAuthenticator> {
     const device = new SoftAuthenticator();

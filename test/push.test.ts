@@ -46,20 +46,7 @@ describe('web push', () => {
   const devicesOf = (userId: number) => t().db.kysely.selectFrom('push_subscriptions').selectAll().where('user_id', '=', userId).orderBy('id').execute();
 
   const sendJson = (browser: BrowserSession, url: string, body: unknown, headers: Record<string, string> = {}) =>
-    t().app.inject({
-      method: 'POST',
-      url,
-      payload: JSON.stringify(body),
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-csrf-token': browser.csrf,
-        origin: 'http://localhost',
-        cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-        ...headers,
-      },
-    });
+    browser.postJson(url, body, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', ...headers });
 
   /** What a browser's PushSubscription.toJSON() gives. */
   const asBrowserSends = (s: BrowserSubscription) => ({ endpoint: s.endpoint, expirationTime: null, keys: s.keys });

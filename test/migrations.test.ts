@@ -4,9 +4,17 @@
 // as each process would have.
 import { Migrator, sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/database.js';
 import { migrateToLatest, migrations } from '../src/db/migrate.js';
 import { bestOrderOf } from './support/forum.js';
 import { createTestDatabase } from './support/test-db.js';
+
+/** Brings a new database to the schema as it was before migration `name`. */
+async function migrateBefore(db: Db, name: string): Promise<void> {
+  const before = Object.keys(migrations).filter((m) => m < name);
+  const provider = { getMigrations: async () => Object.fromEntries(before.map((m) => [m, { up: (k: Kysely<unknown>) => migrations[m]!.up(k, db.dialect) }])) };
+  expect((await new Migrator({ db: db.kysely, provider }).migrateToLatest()).error).toBeUndefined();
+}
 
 describe('migrations', () => {
   it('run once when three app processes start on a new database at the same moment', async () => {
@@ -31,9 +39,7 @@ describe('migrations', () => {
     const db = database.open();
     try {
       // The forum as it was before 004, with an account that has a session, a group, a post and a comment.
-      const before = Object.keys(migrations).filter((name) => name < '004');
-      const provider = { getMigrations: async () => Object.fromEntries(before.map((name) => [name, { up: (k: Kysely<unknown>) => migrations[name]!.up(k, db.dialect) }])) };
-      expect((await new Migrator({ db: db.kysely, provider }).migrateToLatest()).error).toBeUndefined();
+      await migrateBefore(db, '004');
       const k = db.kysely;
       const user = await k.insertInto('users').values({ username: 'old', username_key: 'old', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
       await sql`insert into user_groups (user_id, group_id) select ${user.id}, id from groups where name = 'member'`.execute(k);
@@ -65,9 +71,7 @@ describe('migrations', () => {
     const database = await createTestDatabase({ migrate: false });
     const db = database.open();
     try {
-      const before = Object.keys(migrations).filter((name) => name < '012');
-      const provider = { getMigrations: async () => Object.fromEntries(before.map((name) => [name, { up: (k: Kysely<unknown>) => migrations[name]!.up(k, db.dialect) }])) };
-      expect((await new Migrator({ db: db.kysely, provider }).migrateToLatest()).error).toBeUndefined();
+      await migrateBefore(db, '012');
       const k = db.kysely;
       const user = await k.insertInto('users').values({ username: 'old', username_key: 'old', email: null, password_hash: 'h', created_at: 1 }).returning('id').executeTakeFirstOrThrow();
       const post = await k.insertInto('posts').values({ author_id: user.id, title: 't', url: null, url_key: null, domain: null, text: '', text_html: '', created_at: 1, edited_at: null, deleted_at: null, hotness: 0, hidden_at: null, locked_at: null, pinned_at: null }).returning('id').executeTakeFirstOrThrow();

@@ -14,7 +14,7 @@ import type { Db } from '../src/db/database.js';
 import { Outbox } from '../src/outbox/queue.js';
 import { jsonField } from '../src/sms/http.js';
 import { startMilioServer, type StandInServer } from '../src/sms/test-support.js';
-import { startPushService, type PushServiceStandin } from './support/push-service.js';
+import { startPushService, subscribedMember, type PushServiceStandin } from './support/push-service.js';
 import { startServerProcess } from './support/server-process.js';
 import { SmtpInbox } from './support/smtp-inbox.js';
 import { createTestDatabase, type TestDatabase } from './support/test-db.js';
@@ -103,21 +103,8 @@ describe('the outbox worker process', () => {
   const texted = () => milio.requestsTo('/v1/messages').map((r) => jsonField(r.body, 'to') as string);
   const jobs = () => db.kysely.selectFrom('outbox_jobs').selectAll().orderBy('id').execute();
 
-  /** A member with one browser subscribed at the stand-in push service. */
-  async function subscribedMember(): Promise<number> {
-    const now = Date.now();
-    const { id } = await db.kysely
-      .insertInto('users')
-      .values({ username: 'asha', username_key: 'asha', email: null, email_verified_at: null, password_hash: null, created_at: now, banned_at: null, banned_until: null, ban_reason: null, deleted_at: null })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const browser = pushService.subscribe();
-    await db.kysely.insertInto('push_subscriptions').values({ user_id: id, endpoint: browser.endpoint, p256dh: browser.keys.p256dh, auth: browser.keys.auth, label: 'Chrome on Android', created_at: now, last_used_at: null }).execute();
-    return id;
-  }
-
   it('SIGKILLed mid-batch and started again: nothing is lost, no SMS is sent twice, a push goes again with its Topic', async () => {
-    const userId = await subscribedMember();
+    const { userId } = await subscribedMember(db, pushService, 'asha', 'Chrome on Android');
     // Two pushes first, then text and mail interleaved, so mail gets through while texts and pushes hang.
     for (const n of [1, 2]) await outbox.enqueue(db.kysely, { kind: 'push', payload: { userId, topic: `n${n}`, title: `reply #${n}`, body: 'someone replied', url: `/discuss/1/#c${n}` } });
     for (let i = 0; i < 8; i++) {

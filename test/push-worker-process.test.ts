@@ -10,7 +10,7 @@ import webPush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { Outbox } from '../src/outbox/queue.js';
-import { startPushService, type PushServiceStandin } from './support/push-service.js';
+import { startPushService, subscribedMember, type PushServiceStandin } from './support/push-service.js';
 import { createTestDatabase, type TestDatabase } from './support/test-db.js';
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
@@ -42,14 +42,7 @@ describe('push jobs in the worker process', () => {
 
   it('delivers a push job to the person’s browser', async () => {
     const keys = webPush.generateVAPIDKeys();
-    const now = Date.now();
-    const { id: userId } = await db.kysely
-      .insertInto('users')
-      .values({ username: 'asha', username_key: 'asha', email: null, email_verified_at: null, password_hash: null, created_at: now, banned_at: null, banned_until: null, ban_reason: null, deleted_at: null })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const sub = service.subscribe();
-    await db.kysely.insertInto('push_subscriptions').values({ user_id: userId, endpoint: sub.endpoint, p256dh: sub.keys.p256dh, auth: sub.keys.auth, label: 'Chrome on Linux', created_at: now, last_used_at: null }).execute();
+    const { userId, browser: sub } = await subscribedMember(db, service, 'asha', 'Chrome on Linux');
     const outbox = new Outbox(db.kysely, db.dialect, Date.now, { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 10_000 });
     const jobId = await outbox.enqueue(db.kysely, { kind: 'push', payload: { userId, topic: 'n7', title: 'bob replied', body: 'Hello', url: '/discuss/1/#c7' } });
 

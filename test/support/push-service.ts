@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ece from 'http_ece';
+import type { Db } from '../../src/db/database.js';
 
 export interface Delivery {
   endpoint: string;
@@ -171,4 +172,17 @@ export async function startPushService(): Promise<PushServiceStandin> {
     },
   };
   return service;
+}
+
+/** A member `username` with one browser subscribed at `service` (rows written directly, for worker tests): their id and that browser. */
+export async function subscribedMember(db: Db, service: PushServiceStandin, username: string, label: string): Promise<{ userId: number; browser: BrowserSubscription }> {
+  const now = Date.now();
+  const { id: userId } = await db.kysely
+    .insertInto('users')
+    .values({ username, username_key: username, email: null, email_verified_at: null, password_hash: null, created_at: now, banned_at: null, banned_until: null, ban_reason: null, deleted_at: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const browser = service.subscribe();
+  await db.kysely.insertInto('push_subscriptions').values({ user_id: userId, endpoint: browser.endpoint, p256dh: browser.keys.p256dh, auth: browser.keys.auth, label, created_at: now, last_used_at: null }).execute();
+  return { userId, browser };
 }

@@ -29,9 +29,10 @@ import { installCsrfProtection } from './security/csrf-hook.js';
 import { maskToken, PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
 import { installSecurityHeaders } from './security/headers.js';
-import { httpServerOptions } from './security/http-limits.js';
+import { createHttpServer } from './security/http-limits.js';
 import { installInputRules } from './security/input-rules.js';
 import { installHttpsRedirect } from './security/https.js';
+import { proxyTrust } from './security/proxy-trust.js';
 import { logRouteOutcomes } from './security/route-audit-log.js';
 import { MemoryLimitStore } from './security/memory-limit-store.js';
 import { RateLimits } from './security/rate-limits.js';
@@ -59,30 +60,27 @@ export interface AppOptions {
   onRoute?: (route: RouteOptions) => void;
 }
 
-function trustHops(count: number) {
-  return (_address: string, hop: number) => hop < count;
-}
-
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const assets = loadAssets();
+  const trust = proxyTrust(config.trustProxy);
 
   const app = Fastify({
     logger: loggerOptions(config),
     logController: new OneLinePerRequest(),
-    // A hop count trusts that many proxies in front (Fastify's types lack the number form).
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    // The one rule the front door reads forwarded headers by too.
+    trustProxy: config.trustProxy === false ? false : trust,
     // Charcha's URLs end in a slash; the other spelling answers the same.
     routerOptions: { ignoreTrailingSlash: true },
     // Unknown fields are an error, not silently dropped: the schema is the allow-list.
     // (Only a page's unknown query parameters are dropped, earlier: security/input-rules.ts.)
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 64 * 1024,
-    ...httpServerOptions(config.http),
+    // The front door answers visitors' cached pages before Fastify reads the request.
+    serverFactory: (handler) => createHttpServer(config.http, (req, res) => pages.door.serve(req, res, handler)),
     // Undecodable URLs and requests Node's parser refuses: no hook sees them, yet they get our page and headers.
     ...edgeErrorAnswers({ assets, now }),
   });
-  app.server.maxConnections = config.http.maxConnections;
   installInputRules(app);
   const services = buildServices(options.db, config, now, app.log);
   app.decorate('services', services);
@@ -104,9 +102,9 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const pages = new PageCache(services.cache, now, {
     ttlSeconds: config.pageCacheSeconds,
     serverTiming: config.debugQueries,
+    trust,
     isVisitor: (request) => request.session === null && request.cookies[sessionCookieName(request)] === undefined,
   });
-  // After the checks every request passes, before everything a visitor's cached page does not need.
   pages.door.install(app);
   if (config.debugQueries) {
     app.addHook('onRequest', (request, _reply, done) => {

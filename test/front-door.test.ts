@@ -1,15 +1,47 @@
 // The page cache's front door (src/web/front-door.ts): a visitor's cached page
-// answered before the routes, the same answer the route would give, never to
-// a request with a cookie, and never once a write or the TTL has ended it.
-import { brotliDecompressSync } from 'node:zlib';
+// answered by the server's listener before the app, the same answer the route
+// would give, never to a request with a cookie, and never once a write or the
+// TTL has ended it. The door stands before Fastify, so these visits go over
+// real HTTP (app.inject would walk past it).
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { describe, expect, it } from 'vitest';
-import { useTestApp } from './support/app.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTestApp, type TestApp } from './support/app.js';
 import { queryCount } from './support/browser-session.js';
 import { comment, member, startDiscussion } from './support/forum.js';
 
 const BROWSER = { 'accept-encoding': 'gzip, deflate, br' };
-const visit = (app: FastifyInstance, url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers: { ...BROWSER, ...headers } });
+
+interface Visit {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  rawPayload: Buffer;
+}
+
+/** A GET over loopback as a browser sends it, its body as it came over the wire. */
+function visit(app: FastifyInstance, path: string, headers: Record<string, string> = {}): Promise<Visit> {
+  const { port } = app.server.address() as { port: number };
+  return new Promise((resolve, reject) => {
+    const sent = request({ host: '127.0.0.1', port, path, headers: { ...BROWSER, ...headers } }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => resolve({ statusCode: answer.statusCode ?? 0, headers: answer.headers, rawPayload: Buffer.concat(chunks) }));
+    });
+    sent.on('error', reject).end();
+  });
+}
+
+function decoded({ headers, rawPayload }: Visit): string {
+  const encoding = headers['content-encoding'];
+  return (encoding === 'br' ? brotliDecompressSync(rawPayload) : encoding === 'gzip' ? gunzipSync(rawPayload) : rawPayload).toString();
+}
+
+function listening(t: () => TestApp): void {
+  beforeAll(async () => {
+    await t().app.listen({ host: '127.0.0.1', port: 0 });
+  });
+}
 
 /** The headers that say something about the page (not when or over which connection it went). */
 function pageHeaders(headers: Record<string, unknown>): Record<string, string> {
@@ -19,6 +51,7 @@ function pageHeaders(headers: Record<string, unknown>): Record<string, string> {
 
 describe("the page cache's front door", () => {
   const t = useTestApp();
+  listening(t);
 
   it('answers the next visitor with the very bytes and headers the route sent, running no query', async () => {
     const alice = await member(t().app);
@@ -46,7 +79,7 @@ describe("the page cache's front door", () => {
     await visit(t().app, '/new');
     const revalidated = await visit(t().app, '/new', { 'if-none-match': String(first.headers.etag) });
     expect(revalidated.statusCode).toBe(304);
-    expect(revalidated.body).toBe('');
+    expect(revalidated.rawPayload.length).toBe(0);
     expect(revalidated.headers.etag).toBe(first.headers.etag);
     expect(revalidated.headers['cache-control']).toBe('public, max-age=0, s-maxage=300');
   });
@@ -60,15 +93,16 @@ describe("the page cache's front door", () => {
     await visit(t().app, page);
     await comment(bob, postId, 'News the door must not hide');
     const after = await visit(t().app, page);
-    expect(brotliDecompressSync(after.rawPayload).toString()).toContain('News the door must not hide');
+    expect(decoded(after)).toContain('News the door must not hide');
   });
 
   it('never answers a request with a cookie: a member gets their own page', async () => {
     const alice = await member(t().app);
     await visit(t().app, '/');
     await visit(t().app, '/');
-    const own = await alice.get('/');
-    expect(own.body).toContain(alice.username);
+    const cookie = [...alice.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const own = await visit(t().app, '/', { cookie });
+    expect(decoded(own)).toContain(alice.username);
     expect(own.headers['cache-control']).toBe('private, no-store');
   });
 
@@ -90,6 +124,7 @@ describe("the page cache's front door", () => {
 
 describe('the front door with FORCE_HTTPS', () => {
   const t = useTestApp({ FORCE_HTTPS: 'true', TRUST_PROXY: '1' });
+  listening(t);
 
   it('leaves plain HTTP to the redirect, and keeps HSTS for HTTPS', async () => {
     const https = { 'x-forwarded-proto': 'https' };
@@ -100,5 +135,26 @@ describe('the front door with FORCE_HTTPS', () => {
     const plain = await visit(t().app, '/');
     expect(plain.statusCode).toBe(301);
     expect(plain.headers.location).toMatch(/^https:\/\//);
+  });
+});
+
+describe('the front door in the access log', () => {
+  const t = useTestApp({ LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+  listening(t);
+
+  it('writes the line every request gets', async () => {
+    await visit(t().app, '/new');
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      lines.push(String(text));
+      return true;
+    });
+    try {
+      const atDoor = await visit(t().app, '/new');
+      expect(queryCount(atDoor)).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines.filter((line) => / GET \/new 200 /.test(line))).toHaveLength(1);
   });
 });

@@ -22,7 +22,22 @@ const newToken = () => Buffer.from(randomBytes(6).toString('base64url'));
  * write carries the old token and is never looked up again.
  */
 export class Generations {
-  constructor(private readonly cache: Cache) {}
+  private bumps = 0;
+
+  /** `processLocal`: the cache is this process's own (memory), so every bump is one of this instance's. */
+  constructor(
+    private readonly cache: Cache,
+    private readonly processLocal = false,
+  ) {}
+
+  /**
+   * With a process-local cache, how many bumps there have been: a stamp read
+   * while this number stays the same is still current, without reading it
+   * again (the front door's hits). Undefined when other processes can bump.
+   */
+  get localVersion(): number | undefined {
+    return this.processLocal ? this.bumps : undefined;
+  }
 
   /**
    * The stamp for a page showing these families; undefined when the cache
@@ -44,6 +59,7 @@ export class Generations {
 
   /** Invalidates every page whose stamp includes one of these families. Call after the write commits. */
   async bump(...families: readonly string[]): Promise<void> {
+    this.bumps++;
     await Promise.all(families.map((family) => this.cache.set(keyOf(family), newToken(), MAX_TTL_SECONDS)));
   }
 

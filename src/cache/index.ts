@@ -54,5 +54,5 @@ export function createCache(settings: CacheSettings, deps: CacheDeps): AppCache 
     // Writes during the outage could not bump their generations: none of what was cached before can be trusted.
     onRecovered: (backend) => new Generations(backend).bumpAll(),
   });
-  return { store, generations: new Generations(store), backend: settings.backend };
+  return { store, generations: new Generations(store, settings.backend === 'memory'), backend: settings.backend };
 }

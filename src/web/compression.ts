@@ -27,12 +27,21 @@ export function acceptsEncoding(acceptEncoding: string | undefined, encoding: 'b
   return takes(acceptedWeights(acceptEncoding), encoding);
 }
 
-/** The encoding to send: brotli, then gzip, when the client takes it (the header read once). */
+/** Accept-Encoding headers already read: browsers send a handful of spellings, so each is parsed once. */
+const negotiated = new Map<string, Encoding>();
+const NEGOTIATED_MAX = 64;
+
+/** The encoding to send: brotli, then gzip, when the client takes it. */
 export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
-  const accepted = acceptedWeights(acceptEncoding);
-  if (takes(accepted, 'br')) return 'br';
-  if (takes(accepted, 'gzip')) return 'gzip';
-  return 'identity';
+  const header = acceptEncoding ?? '';
+  let encoding = negotiated.get(header);
+  if (encoding) return encoding;
+  const accepted = acceptedWeights(header);
+  encoding = takes(accepted, 'br') ? 'br' : takes(accepted, 'gzip') ? 'gzip' : 'identity';
+  // Any client can send any spelling: a full table starts again rather than grow.
+  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+  negotiated.set(header, encoding);
+  return encoding;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppCache } from '../cache/index.js';
 import type { Clock } from '../errors.js';
 import { compressForCache, negotiateEncoding } from './compression.js';
+import type { ProxyTrust } from '../security/proxy-trust.js';
 import { FrontDoor, matchesEtag, type DoorPage } from './front-door.js';
 import type { SafeHtml } from './html.js';
 import { addVary, sendHtml } from './respond.js';
@@ -35,6 +36,8 @@ export interface PageCacheOptions {
   ttlSeconds: number;
   /** DEBUG_QUERIES: the door's hits say they ran none (front-door.ts). */
   serverTiming: boolean;
+  /** TRUST_PROXY as Fastify applies it: the door reads the scheme and host by it (front-door.ts). */
+  trust: ProxyTrust;
   /**
    * Whether the request may share a page with every other visitor: not
    * signed in, and no session cookie on its way out (an expired one is
@@ -46,7 +49,7 @@ export interface PageCacheOptions {
 export class PageCache {
   /** Misses being made in this process, so a burst of visitors makes the page once. */
   private readonly making = new Map<string, Promise<StoredPage>>();
-  /** Answers this process's visitors before the routes (install it with door.install). */
+  /** Answers this process's visitors before the app (the server's listener, and door.install). */
   readonly door: FrontDoor;
 
   constructor(

@@ -99,7 +99,7 @@ export function withoutToken(body: string): string {
 }
 
 /** Query count from the Server-Timing header (DEBUG_QUERIES). */
-export function queryCount(response: LightMyRequestResponse): number {
+export function queryCount(response: Pick<LightMyRequestResponse, 'headers'>): number {
   const header = String(response.headers['server-timing'] ?? '');
   const match = /desc="(\d+) queries"/.exec(header);
   if (!match) throw new Error(`no query count in Server-Timing: "${header}"`);

@@ -162,7 +162,8 @@ export class FrontDoor {
     const proto = headers['x-forwarded-proto'];
     const host = headers['x-forwarded-host'];
     const believed = (proto !== undefined || host !== undefined) && this.options.trust(socket.remoteAddress ?? '', 0);
-    const forwarded = believed ? `${proto ?? ''}\n${host ?? ''}` : '';
+    // Node joins a repeated X-Forwarded-* header into one string, as Fastify then reads it.
+    const forwarded = believed ? `${String(proto ?? '')}\n${String(host ?? '')}` : '';
     const tls = (socket as { encrypted?: boolean }).encrypted === true ? 's' : '';
     return `${tls}\n${forwarded}\n${headers.host ?? ''}\n${req.url ?? ''}`;
   }

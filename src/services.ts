@@ -103,6 +103,7 @@ export function buildServices(db: Db, config: Config, now: Clock, logger: SmsLog
   const deliveries = new DeliveryService(db.kysely, now, outbox, tokens, {
     // Production with mail needs BASE_URL (config.ts); elsewhere the local server's address serves for trials.
     origin: config.baseUrl ?? `http://${config.host}:${config.port}`,
+    pushAvailable: config.push !== undefined,
     mailAvailable: mail.available,
     smsAvailable: smsForCodes,
     smsDailyCap: config.smsDailyCap,

@@ -4,17 +4,22 @@
 // transaction; the worker checks again before sending; e-mails carry a
 // one-click unsubscribe (RFC 8058); SMS go only to a verified phone, at most
 // SMS_DAILY_CAP a day, even with two workers.
+import webPush from 'web-push';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
 import { deliveryHandlers } from '../src/outbox/handlers.js';
 import { Worker } from '../src/outbox/worker.js';
 import { startMilioServer, type StandInServer } from '../src/sms/test-support.js';
-import { startTestApp, stopTestApp, type TestApp } from './support/app.js';
+import { startTestApp, stopTestApp, useTestApp, type TestApp } from './support/app.js';
 import { BrowserSession, queryCount } from './support/browser-session.js';
 import { comment, member, startDiscussion } from './support/forum.js';
 import { SmtpInbox } from './support/smtp-inbox.js';
 
 const ORIGIN = 'http://localhost';
+const vapidSettings = () => {
+  const keys = webPush.generateVAPIDKeys();
+  return { VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: keys.privateKey, VAPID_SUBJECT: 'mailto:admin@forum.example' };
+};
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 type Member = Awaited<ReturnType<typeof member>>;
 
@@ -36,6 +41,7 @@ describe('notification delivery', () => {
       MILIO_ACCESS_TOKEN: 'token',
       SMS_RETRY_DELAYS_MS: '0',
       SMS_DAILY_CAP: '5',
+      ...vapidSettings(),
     });
   });
   afterAll(async () => {
@@ -370,5 +376,20 @@ describe('notification delivery', () => {
     } finally {
       t.clock.advance(-24 * 3_600_000);
     }
+  });
+});
+
+describe('notification delivery on a forum without VAPID keys', () => {
+  const t = useTestApp();
+
+  it('writes no push job, and the settings page says push is not offered', async () => {
+    const [alice, bob] = [await member(t().app), await member(t().app)];
+    const postId = await startDiscussion(alice, { title: 'No push here' });
+    await comment(bob, postId, `Hello @${alice.username}`);
+    const kinds = await t().db.kysely.selectFrom('outbox_jobs').select('kind').execute();
+    expect(kinds.filter((job) => job.kind === 'push')).toEqual([]);
+    const page = await alice.get('/settings/notifications/');
+    expect(page.body).toContain('value="post_reply:push" aria-label="Replies to your posts: Push" checked disabled>');
+    expect(page.body).toContain('<strong>Push</strong>: this forum sends no push notifications.');
   });
 });

@@ -78,6 +78,7 @@ export interface CommentFacts {
 export interface ChannelSettings {
   optIns: OptIns;
   emailDigest: boolean;
+  push: 'ok' | 'no-push';
   email: 'ok' | 'no-mail' | 'no-address';
   sms: 'ok' | 'no-sms' | 'no-phone';
   smsDailyCap: number;
@@ -86,7 +87,8 @@ export interface ChannelSettings {
 export interface DeliverySettings {
   /** BASE_URL (else the local server's): links sent by mail and SMS are absolute. */
   origin: string;
-  /** Jobs of a channel are written only when it can send: mail has somewhere to go, SMS has a provider. */
+  /** Jobs of a channel are written only when it can send: push has VAPID keys, mail somewhere to go, SMS a provider. */
+  pushAvailable: boolean;
   mailAvailable: boolean;
   smsAvailable: boolean;
   /** SMS_DAILY_CAP. */
@@ -131,10 +133,11 @@ export class DeliveryService {
   }
 
   private channelSettings(person: Recipient): ChannelSettings {
-    const { mailAvailable, smsAvailable, smsDailyCap } = this.settings;
+    const { pushAvailable, mailAvailable, smsAvailable, smsDailyCap } = this.settings;
+    const push = pushAvailable ? 'ok' : 'no-push';
     const email = !mailAvailable ? 'no-mail' : person.email === null ? 'no-address' : 'ok';
     const sms = !smsAvailable ? 'no-sms' : person.phone === null ? 'no-phone' : 'ok';
-    return { optIns: person.optIns, emailDigest: person.digest !== 'off', email, sms, smsDailyCap };
+    return { optIns: person.optIns, emailDigest: person.digest !== 'off', push, email, sms, smsDailyCap };
   }
 
   /**
@@ -144,7 +147,7 @@ export class DeliveryService {
    */
   async choose(userId: number, ticked: readonly string[], emailMode?: 'instant' | 'daily'): Promise<void> {
     const settings = await this.settingsOf(userId);
-    const offered: Record<Channel, boolean> = { push: true, email: settings.email === 'ok', sms: settings.sms === 'ok' };
+    const offered: Record<Channel, boolean> = { push: settings.push === 'ok', email: settings.email === 'ok', sms: settings.sms === 'ok' };
     const on = new Set(ticked);
     const rows = EVENTS.flatMap((event) =>
       CHANNELS.map((channel) => ({ user_id: userId, event, channel, enabled: (offered[channel] ? on.has(`${event}:${channel}`) : settings.optIns[event][channel]) ? 1 : 0 })),
@@ -198,7 +201,7 @@ export class DeliveryService {
       if (!person || person.deleted) continue;
       const wants = person.optIns[n.kind];
       const optIn: OptInRef = { userId: n.userId, event: n.kind };
-      if (wants.push) {
+      if (wants.push && this.settings.pushAvailable) {
         const payload = { userId: n.userId, topic: `n${n.id}`, title: headline(n.kind, actor, comment.postTitle), body: clip(comment.text, PUSH_BODY_MAX), url: path };
         jobs.push({ kind: 'push', payload });
       }

@@ -10,6 +10,7 @@ const CHANNEL_LABELS: Record<Channel, string> = { push: 'Push', email: 'E-mail',
 
 /** Why a channel's boxes are disabled, with the way to fix it; null when offered. */
 function unavailable(settings: ChannelSettings, channel: Channel): SafeHtml | null {
+  if (channel === 'push' && settings.push === 'no-push') return html`this forum sends no push notifications.`;
   if (channel === 'email' && settings.email === 'no-mail') return html`this forum sends no e-mail.`;
   if (channel === 'email' && settings.email === 'no-address') return html`needs a verified address: <a href="/settings/email/">add one in E-mail settings</a>.`;
   if (channel === 'sms' && settings.sms === 'no-sms') return html`this forum sends no text messages.`;
@@ -31,7 +32,7 @@ export function notificationSettingsPage(ctx: ViewContext, o: { settings: Channe
   });
   const notes = [
     html`<li><strong>In-app</strong> notifications are always on: <a href="/notifications/">your notifications</a>.</li>`,
-    html`<li><strong>Push</strong> reaches only the browsers and phones you turned on: <a href="/settings/notifications/devices/">Devices</a>.</li>`,
+    html`<li><strong>Push</strong>: ${unavailable(settings, 'push') ?? html`reaches only the browsers and phones you turned on: <a href="/settings/notifications/devices/">Devices</a>.`}</li>`,
     html`<li><strong>E-mail</strong>: ${unavailable(settings, 'email') ?? 'sent to your verified address; every mail has a one-click unsubscribe link.'}</li>`,
     html`<li><strong>SMS</strong>: ${unavailable(settings, 'sms') ?? 'sent to your verified phone.'} At most ${plural(settings.smsDailyCap, 'text')} a day (UTC); the rest of the day's are not sent.</li>`,
   ];

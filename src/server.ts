@@ -21,6 +21,9 @@ export async function startServer(config: Config, options: { outboxWorker: boole
   if (config.isProduction && config.sms.providers.length === 0) {
     app.log.warn('SMS_PROVIDERS is not set: this forum sends no text messages, so phones cannot be verified and sign-in codes are not offered by text (the console provider, which logs messages, is for development only)');
   }
+  if (config.isProduction && !config.push) {
+    app.log.warn('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set: this forum sends no push notifications (make a pair with `charcha vapid-keys`)');
+  }
   report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
   app.addHook('onClose', () => db.close());
   if (options.outboxWorker) {

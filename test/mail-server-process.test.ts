@@ -42,11 +42,13 @@ describe.skipIf(testDbKind !== 'sqlite')('mail in the built server', { timeout: 
     }
   });
 
-  it('production without SMTP_URL: one warning line at start', async () => {
+  it('production without SMTP_URL or VAPID keys: one warning line each at start', async () => {
     const server = await startServerProcess({ ...env(), NODE_ENV: 'production', PASSWORD_HASH_COST: 'standard', LOG_FORMAT: 'pretty' });
     await server.stop();
     const warnings = server.output().split('\n').filter((line) => line.includes('SMTP_URL'));
     expect(warnings).toEqual([expect.stringMatching(/WARN {2}SMTP_URL is not set: this forum sends no e-mail, so addresses cannot be verified and passwords cannot be reset by mail$/)]);
+    // As for push without its keys: said once, with the way to make them.
+    expect(server.output().split('\n').filter((line) => line.includes('VAPID'))).toEqual([expect.stringMatching(/WARN {2}VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set: this forum sends no push notifications \(make a pair with `charcha vapid-keys`\)$/)]);
   });
 
   it('production with SMTP_URL but no BASE_URL: refuses to start, saying why', () => {

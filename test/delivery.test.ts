@@ -76,13 +76,13 @@ describe('notification delivery', () => {
       (r) => `${r.event}:${r.channel}=${r.enabled}`,
     );
 
-  /** Runs `count` workers until every e-mail and SMS job is finished (push jobs wait for the push branch's handler). */
+  /** Runs `count` workers until every push, e-mail and SMS job is finished (a digest waits for its day). */
   const runWorkers = async (count = 1) => {
     const workers = Array.from({ length: count }, () => new Worker(t.services.outbox, deliveryHandlers(t.services), { pollMs: 10, concurrency: 4, leaseMs: 30_000 }, silent));
     for (const worker of workers) worker.start();
     try {
       for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
-        const open = await t.db.kysely.selectFrom('outbox_jobs').select('id').where('state', 'in', ['pending', 'running']).where('kind', 'in', ['email', 'sms']).execute();
+        const open = await t.db.kysely.selectFrom('outbox_jobs').select('id').where('state', 'in', ['pending', 'running']).where('kind', 'in', ['email', 'sms', 'push']).execute();
         if (open.length === 0) break;
         if (Date.now() - started > 15_000) throw new Error('jobs still open');
       }
@@ -119,6 +119,7 @@ describe('notification delivery', () => {
       title: `${bob.username} mentioned you in “Where do notifications go?”`,
       body: `Everywhere you asked, @${carol.username} and @${dave.username}.`,
       url: `/discuss/${postId}/#c${commentId}`,
+      optIn: { userId: idsByName.get(carol.username), event: 'mention' },
     });
     expect(push.payload.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
     const email = written.find((j) => j.kind === 'email')!;
@@ -283,18 +284,19 @@ describe('notification delivery', () => {
     const [alice, bob] = [await member(t.app), await member(t.app)];
     await verifyEmail(alice);
     await verifyPhone(alice);
-    await choose(alice, ['post_reply:email', 'post_reply:sms']);
+    await choose(alice, ['post_reply:email', 'post_reply:sms', 'post_reply:push']);
     const postId = await startDiscussion(alice);
     await comment(bob, postId, 'Turned off before it went');
-    expect((await jobs()).map((j) => j.kind).sort()).toEqual(['email', 'sms']);
+    expect((await jobs()).map((j) => j.kind).sort()).toEqual(['email', 'push', 'sms']);
     await choose(alice, []);
     const [mails, texts] = [inbox.messages.length, milio.requestsTo('/v1/messages').length];
     await runWorkers();
     expect(inbox.messages.length).toBe(mails);
     expect(milio.requestsTo('/v1/messages').length).toBe(texts);
-    expect((await jobs()).map((j) => [j.state, j.last_error])).toEqual([
-      ['done', 'skipped: email for post_reply was turned off'],
-      ['done', 'skipped: sms for post_reply was turned off'],
+    expect((await jobs()).map((j) => [j.kind, j.state, j.last_error]).sort()).toEqual([
+      ['email', 'done', 'skipped: email for post_reply was turned off'],
+      ['push', 'done', 'skipped: push for post_reply was turned off'],
+      ['sms', 'done', 'skipped: sms for post_reply was turned off'],
     ]);
   });
 

@@ -202,7 +202,7 @@ export class DeliveryService {
       const wants = person.optIns[n.kind];
       const optIn: OptInRef = { userId: n.userId, event: n.kind };
       if (wants.push && this.settings.pushAvailable) {
-        const payload = { userId: n.userId, topic: `n${n.id}`, title: headline(n.kind, actor, comment.postTitle), body: clip(comment.text, PUSH_BODY_MAX), url: path };
+        const payload = { userId: n.userId, topic: `n${n.id}`, title: headline(n.kind, actor, comment.postTitle), body: clip(comment.text, PUSH_BODY_MAX), url: path, optIn };
         jobs.push({ kind: 'push', payload });
       }
       if (wants.email && person.email && this.settings.mailAvailable) {
@@ -324,14 +324,16 @@ Choose what you hear about, and where: ${origin}/settings/notifications/
   }
 
   /**
-   * At send time: null when the person still wants this e-mail or text at
-   * `to` (the opt-in is on, and `to` is still their verified address or
-   * phone), else why not.
+   * At send time: null when the person still wants this push, or this e-mail
+   * or text at `to` (the opt-in is on, and `to` is still their verified
+   * address or phone), else why not.
    */
-  async stillWanted(optIn: OptInRef, channel: 'email' | 'sms', to: string): Promise<string | null> {
+  async stillWanted(optIn: OptInRef, channel: Channel, to?: string): Promise<string | null> {
     const person = (await this.recipients(this.db, [optIn.userId])).get(optIn.userId);
     if (!person || person.deleted) return 'the account is gone';
     if (!person.optIns[optIn.event][channel]) return `${channel} for ${optIn.event} was turned off`;
+    // Push goes to the devices subscribed at send time: no address to compare.
+    if (channel === 'push') return null;
     const now = channel === 'email' ? person.email : person.phone;
     if (now !== to) return channel === 'email' ? 'the address is no longer verified' : 'the phone is no longer verified';
     return null;

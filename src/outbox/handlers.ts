@@ -57,11 +57,11 @@ function textFields<K extends string>(payload: unknown, fields: readonly K[]): R
   return record as Record<K, string>;
 }
 
-/** What a notification's e-mail or text asks before it goes (notifications/delivery.ts). */
+/** What a notification's push, e-mail or text asks before it goes (notifications/delivery.ts). */
 export type SendGate = Pick<DeliveryService, 'stillWanted' | 'takeSms' | 'giveBackSms' | 'smsDailyCap'>;
 
 /** The opt-in a job carries, and the gate to ask about it; a job without one (a sign-in code) just goes. */
-function gated(payload: unknown, gate: SendGate | undefined): { optIn: OptInRef; gate: SendGate } | undefined {
+export function gated(payload: unknown, gate: SendGate | undefined): { optIn: OptInRef; gate: SendGate } | undefined {
   const optIn = optInOf(payload);
   if (!optIn) return undefined;
   if (!gate) throw new PermanentJobError('a notification job reached a handler without its send gate');
@@ -173,6 +173,6 @@ export function deliveryHandlers(deps: {
     ['sms', smsHandler(deps.sms, deps.deliveries)],
     ['email-digest', emailDigestHandler(deps.mail, deps.deliveries)],
     // Registered without VAPID keys too: its jobs then fail for good, saying why, rather than wait forever unclaimed.
-    ['push', pushHandler(deps.pushSubscriptions, deps.pushSettings)],
+    ['push', pushHandler(deps.pushSubscriptions, deps.pushSettings, { gate: deps.deliveries })],
   ]);
 }

@@ -6,9 +6,10 @@
 import type { Agent } from 'node:https';
 import webPush from 'web-push';
 import type { PushSettings } from '../config.js';
+import type { OptInRef } from '../notifications/delivery.js';
 import type { PushSubscription } from '../db/schema.js';
 import { PermanentJobError } from '../outbox/queue.js';
-import type { JobHandler } from '../outbox/handlers.js';
+import { gated, type JobHandler, type SendGate } from '../outbox/handlers.js';
 import type { PushSubscriptions } from './subscriptions.js';
 
 /** The payload of a `push` job (contract with the fan-out in notifications). */
@@ -20,6 +21,8 @@ export interface PushJob {
   body: string;
   /** A path on this site, such as /discuss/12/#c345. */
   url: string;
+  /** The notification's opt-in, checked again before sending (outbox/handlers.ts). */
+  optIn?: OptInRef;
 }
 
 /** What the service worker receives (decrypted): it shows `title` and `body`, tagged `tag`, and opens `url` on a click. */
@@ -74,6 +77,8 @@ function outcomeOf(error: unknown): Outcome {
 export interface PushHandlerOptions {
   /** The HTTPS agent for the push services (tests: one that trusts the stand-in service's certificate). */
   agent?: Agent;
+  /** Asks whether a notification's push is still wanted (notifications/delivery.ts). */
+  gate?: SendGate;
 }
 
 export function pushHandler(subscriptions: PushSubscriptions, settings: PushSettings | undefined, options: PushHandlerOptions = {}): JobHandler {
@@ -99,6 +104,9 @@ export function pushHandler(subscriptions: PushSubscriptions, settings: PushSett
     async handle(payload) {
       const job = parsePushJob(payload);
       if (!settings) throw new PermanentJobError('no VAPID keys (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY): this forum sends no web push');
+      const notification = gated(payload, options.gate);
+      const unwanted = notification && (await notification.gate.stillWanted(notification.optIn, 'push'));
+      if (unwanted) return { skipped: unwanted };
       const devices = await subscriptions.list(job.userId);
       const message: PushMessage = { title: cut(job.title, TITLE_MAX), body: cut(job.body, BODY_MAX), url: job.url, tag: job.topic };
       const text = JSON.stringify(message);

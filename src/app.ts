@@ -53,6 +53,9 @@ import { passkeyRoutes } from './accounts/two-step/passkey-routes.js';
 import { phoneRoutes } from './accounts/two-step/phone-routes.js';
 import { buildServices, type Services } from './services.js';
 
+/** A built asset's name: its content's hash before the extension (scripts/assets.mjs). */
+const FINGERPRINTED = /\.[0-9a-f]{10}\.[a-z0-9]+$/;
+
 export interface AppOptions {
   db: Db;
   now?: Clock;
@@ -127,6 +130,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     immutable: true,
     maxAge: '365d',
     index: false,
+    // Under /static/ only fingerprinted names: the rest of the directory (sw.js, robots.txt, the
+    // manifest) has its own address or none, and a year of immutable caching would pin an old
+    // copy. (The check also sees those routes' own sendFile, at their addresses.)
+    allowedPath: (path, _root, request) => FINGERPRINTED.test(path) || !request.url.startsWith('/static/'),
   });
   // Files clients look for at the root whatever a page links: browsers /favicon.ico,
   // crawlers /robots.txt. Not fingerprinted there, so cached a day.

@@ -40,3 +40,23 @@ describe('static files', () => {
     expect((await signedIn.get('/')).headers['set-cookie']).toBeDefined();
   });
 });
+
+describe('files under /static/ that are not fingerprinted', () => {
+  const t = useTestApp();
+
+  it('are not served there, where a year of immutable caching would pin them: only at their own addresses', async () => {
+    for (const [atStatic, own] of [
+      ['/static/sw.js', '/sw.js'],
+      ['/static/robots.txt', '/robots.txt'],
+      ['/static/manifest.json', undefined],
+    ] as const) {
+      const response = await t().app.inject({ method: 'GET', url: atStatic, headers: { 'accept-encoding': 'br, gzip' } });
+      expect(response.statusCode, atStatic).toBe(404);
+      if (own) {
+        const served = await t().app.inject({ method: 'GET', url: own });
+        expect(served.statusCode, own).toBe(200);
+        expect(served.headers['cache-control'], own).not.toContain('immutable');
+      }
+    }
+  });
+});

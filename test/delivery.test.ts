@@ -391,7 +391,8 @@ describe('notification delivery on a forum without VAPID keys', () => {
     const kinds = await t().db.kysely.selectFrom('outbox_jobs').select('kind').execute();
     expect(kinds.filter((job) => job.kind === 'push')).toEqual([]);
     const page = await alice.get('/settings/notifications/');
-    expect(page.body).toContain('value="post_reply:push" aria-label="Replies to your posts: Push" checked disabled>');
+    // Shown off (the forum cannot send it), though push is on by default.
+    expect(page.body).toContain('value="post_reply:push" aria-label="Replies to your posts: Push" disabled>');
     expect(page.body).toContain('<strong>Push</strong>: this forum sends no push notifications.');
   });
 });

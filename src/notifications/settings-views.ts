@@ -7,6 +7,8 @@ import { plural } from '../web/plural.js';
 import { CHANNELS, EVENTS, EVENT_LABELS, TARGET_LABELS, type Channel, type ChannelSettings, type UnsubscribeTarget } from './delivery.js';
 
 const CHANNEL_LABELS: Record<Channel, string> = { push: 'Push', email: 'E-mail', sms: 'SMS' };
+/** What a channel's setting says when the forum has no way to send on it (no VAPID keys, no mail server, no SMS provider). */
+const FORUM_LACKS = { push: 'no-push', email: 'no-mail', sms: 'no-sms' } as const satisfies Record<Channel, string>;
 
 /** Why a channel's boxes are disabled, with the way to fix it; null when offered. */
 function unavailable(settings: ChannelSettings, channel: Channel): SafeHtml | null {
@@ -24,7 +26,8 @@ export function notificationSettingsPage(ctx: ViewContext, o: { settings: Channe
   const head = html`<th scope="col">In-app</th>${CHANNELS.map((c) => html`<th scope="col">${CHANNEL_LABELS[c]}</th>`)}`;
   const rows = EVENTS.map((event) => {
     const cells = CHANNELS.map((channel) => {
-      const on = settings.optIns[event][channel];
+      // A channel the forum cannot send on at all shows off, whatever was chosen.
+      const on = settings.optIns[event][channel] && settings[channel] !== FORUM_LACKS[channel];
       const disabled = unavailable(settings, channel) !== null;
       return html`<td class="cell"><input type="checkbox" name="on" value="${event}:${channel}" aria-label="${EVENT_LABELS[event]}: ${CHANNEL_LABELS[channel]}"${on ? html` checked` : ''}${disabled ? html` disabled` : ''}></td>`;
     });

@@ -2,7 +2,7 @@
 // `charcha serve | worker | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { createSuperuser, grant, terminalIo } from './admin/cli.js';
+import { createSuperuser, grant, terminalIo, turnOffTwoStep } from './admin/cli.js';
 import { buildServices, type Services } from './services.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { BackupError, backupSqlite, postgresBackupAdvice, postgresRestoreAdvice, restoreSqlite, sqliteFile, type Contents } from './db/backup.js';
@@ -40,12 +40,19 @@ Commands:
                  CHARCHA_SUPERUSER_PASSWORD
   grant USERNAME GROUP
                  add a user to a group (member, moderator, admin)
+  two-step-off USERNAME
+                 turn off a member's two-step sign-in (authenticator app, codes
+                 by text) and sign them out everywhere: for a lost phone and
+                 lost recovery codes, once you know it is really them
   sms send --to NUMBER --message TEXT [--priority high]
                  send one SMS with the configured providers
   vapid-keys     print a new VAPID key pair for web push, as environment lines
                  (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT) to paste
 
 Configuration comes from the environment; see docs/operations.md.`;
+
+/** Lines for the operator: results on stdout, refusals on stderr. */
+const consoleIo = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
 
 // Commands other than `serve` have no HTTP logger; SMS warnings go to stderr.
 const quietLogger = { info: () => {}, warn: (obj: object, msg?: string) => console.error(msg ?? '', obj), error: (obj: object, msg?: string) => console.error(msg ?? '', obj) };
@@ -158,12 +165,11 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'grant':
-      return withServices(config, (services) => grant(rest, services, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }));
+      return withServices(config, (services) => grant(rest, services, consoleIo));
+    case 'two-step-off':
+      return withServices(config, (services) => turnOffTwoStep(rest, services, consoleIo));
     case 'sms':
-      return runSmsCli(rest, config.sms, {
-        stdout: (line) => console.log(line),
-        stderr: (line) => console.error(line),
-      });
+      return runSmsCli(rest, config.sms, consoleIo);
     case undefined:
     case 'help':
     case '--help':

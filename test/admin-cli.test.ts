@@ -1,10 +1,13 @@
-// `charcha createsuperuser` and `charcha grant`: the functions with scripted
-// answers, and the built CLI as a child process (exit codes, environment).
+// `charcha createsuperuser`, `charcha grant` and `charcha two-step-off`: the
+// functions with scripted answers, and the built CLI as a child process (exit
+// codes, environment).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createSuperuser, grant, type AdminCliIo } from '../src/admin/cli.js';
+import { createSuperuser, grant, turnOffTwoStep, type AdminCliIo } from '../src/admin/cli.js';
 import { useTestApp } from './support/app.js';
 import { BrowserSession } from './support/browser-session.js';
+import { member } from './support/forum.js';
+import { enrolTotp } from './support/totp.js';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -96,6 +99,39 @@ describe('charcha createsuperuser and grant', () => {
     expect(unknown.err).toEqual(['No group is called "wizards" (groups: member, moderator, admin).']);
     expect(await grant(['nobody', 'admin'], t().services, unknown.io)).toBe(1);
     expect(await grant(['helper'], t().services, unknown.io)).toBe(2);
+  });
+
+  it('turns off a member’s two-step sign-in and signs them out everywhere, keeping their phone for notifications', async () => {
+    const lost = await member(t().app);
+    const otherDevice = new BrowserSession(t().app);
+    await otherDevice.login(lost.username);
+    await enrolTotp(lost, t().clock);
+    const { id } = await t().services.accounts.requireByUsername(lost.username);
+    await t().db.kysely.insertInto('phones').values({ user_id: id, number: '+919876500001', verified_at: t().clock.now(), sign_in_codes: 1 }).execute();
+    expect(await t().services.twoStep.methodsFor(id)).toEqual(expect.arrayContaining(['totp', 'sms']));
+
+    const run = scripted([]);
+    expect(await turnOffTwoStep([lost.username.toUpperCase()], t().services, run.io)).toBe(0);
+    expect(run.out).toEqual([
+      `Two-step sign-in is off for ${lost.username} (authenticator app removed, sign-in codes by text turned off), and every session of theirs is signed out.`,
+      'They sign in with their password alone now, and should set up two-step sign-in again.',
+    ]);
+    expect(await t().services.twoStep.methodsFor(id)).toEqual([]);
+    expect(await t().services.phones.phoneOf(id)).toMatchObject({ number: '+919876500001', signInCodes: false });
+    for (const device of [lost, otherDevice]) expect((await device.get('/settings/sessions/')).statusCode).toBe(303);
+    // The password alone signs in now.
+    const back = new BrowserSession(t().app);
+    expect((await back.login(lost.username)).headers.location).toBe('/');
+
+    const again = scripted([]);
+    expect(await turnOffTwoStep([lost.username], t().services, again.io)).toBe(0);
+    expect(again.out).toEqual([`${lost.username} has no two-step sign-in: nothing changed.`]);
+    expect((await back.get('/settings/sessions/')).statusCode).toBe(200);
+    const refused = scripted([]);
+    expect(await turnOffTwoStep(['nobody-at-all'], t().services, refused.io)).toBe(1);
+    expect(refused.err).toEqual(['No account is called "nobody-at-all".']);
+    expect(await turnOffTwoStep([], t().services, refused.io)).toBe(2);
+    expect(await turnOffTwoStep(['a', 'b'], t().services, refused.io)).toBe(2);
   });
 
   it('runs from the built CLI with exit codes a script can test', () => {

@@ -1,5 +1,7 @@
 // `charcha createsuperuser` and `charcha grant`, as Django's manage.py has:
-// the way to the first admin account, and to roles without the admin.
+// the way to the first admin account, and to roles without the admin; and
+// `charcha two-step-off`, for a member who lost both their phone and their
+// recovery codes.
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ export interface AdminCliIo {
 
 export const CREATESUPERUSER_USAGE = 'usage: charcha createsuperuser [--username NAME] [--email ADDRESS] [--noinput]';
 export const GRANT_USAGE = 'usage: charcha grant USERNAME GROUP';
+export const TWO_STEP_OFF_USAGE = 'usage: charcha two-step-off USERNAME';
 
 // Exit codes: 0 done, 1 refused (bad input, unknown name), 2 wrong arguments.
 const REFUSED = 1;
@@ -114,6 +117,41 @@ export async function grant(args: string[], services: Services, io: Pick<AdminCl
     io.stderr(error.message);
     return REFUSED;
   }
+}
+
+/**
+ * `charcha two-step-off USERNAME`: turns off what makes the second step
+ * (the authenticator app, sign-in codes by text; the verified phone stays for
+ * notifications), and signs the account out everywhere, so whoever held a
+ * session must sign in again. For after the operator has made sure, out of
+ * band, that it is really the person asking.
+ */
+export async function turnOffTwoStep(args: string[], services: Services, io: Pick<AdminCliIo, 'stdout' | 'stderr'>): Promise<number> {
+  const [username, ...extra] = args;
+  if (!username || extra.length > 0) {
+    io.stderr(TWO_STEP_OFF_USAGE);
+    return BAD_ARGUMENTS;
+  }
+  let user;
+  try {
+    user = await services.accounts.requireByUsername(username);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    io.stderr(`No account is called "${username}".`);
+    return REFUSED;
+  }
+  const [app, textCodes] = [await services.totp.enrolled(user.id), (await services.phones.phoneOf(user.id))?.signInCodes === true];
+  if (!app && !textCodes) {
+    io.stdout(`${user.username} has no two-step sign-in: nothing changed.`);
+    return 0;
+  }
+  await services.totp.disable(user.id);
+  await services.phones.setSignInCodes(user.id, false);
+  await services.sessions.destroyOthers(user.id);
+  const removed = [app && 'authenticator app removed', textCodes && 'sign-in codes by text turned off'].filter(Boolean).join(', ');
+  io.stdout(`Two-step sign-in is off for ${user.username} (${removed}), and every session of theirs is signed out.`);
+  io.stdout('They sign in with their password alone now, and should set up two-step sign-in again.');
+  return 0;
 }
 
 /** Questions on the terminal; a hidden answer is not echoed. Lines piped in are read one per question. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `charcha serve | worker | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | sms send …`
+// `charcha serve | worker | migrate | seed --demo | rerender | backup | restore | createsuperuser | grant | two-step-off | sms send | vapid-keys`
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createSuperuser, grant, terminalIo, turnOffTwoStep } from './admin/cli.js';

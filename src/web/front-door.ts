@@ -79,8 +79,8 @@ export class FrontDoor {
   private readonly entries: LRUCache<string, Entry>;
   /** Answers the page cache just sent: recorded once they went out, with their final headers. */
   private readonly sent = new WeakMap<FastifyRequest, SentPage>();
-  /** Set once the app starts closing: from then on Fastify answers (503 to new requests). */
-  private closing = false;
+  /** From install (a page cache to answer from) until the app starts closing (then Fastify answers, 503 to new requests). */
+  private open = false;
   private log: FastifyBaseLogger | undefined;
   private answered = 0;
 
@@ -104,20 +104,21 @@ export class FrontDoor {
   install(app: FastifyInstance): void {
     if (this.options.ttlSeconds <= 0) return;
     this.log = app.log;
+    this.open = true;
     app.addHook('onResponse', (request, reply, done) => {
       const sent = this.sent.get(request);
       if (sent && reply.statusCode === 200) this.record(this.keyOf(request.raw), sent, reply);
       done();
     });
     app.addHook('preClose', (done) => {
-      this.closing = true;
+      this.open = false;
       done();
     });
   }
 
   /** The server's request listener: the door's answer when it has one, else the app's (`next`). */
   serve(req: IncomingMessage, res: ServerResponse, next: RequestListener): void {
-    const found = this.closing ? undefined : this.find(req);
+    const found = this.open ? this.find(req) : undefined;
     if (!found) return void next(req, res);
     const started = this.log && LOGS_REQUESTS.has(this.log.level) ? performance.now() : undefined;
     // No write in this process since the stamp was last found current, and no other process can make one.

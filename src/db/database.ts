@@ -140,13 +140,14 @@ export class StatementNames {
 
   constructor(private readonly limit = STATEMENTS_NAMED) {}
 
-  config(text: string, values: readonly unknown[]): pg.QueryConfig {
+  /** `values` as Kysely hands them over: an array of this query's own, passed on as it is. */
+  config(text: string, values: unknown[]): pg.QueryConfig {
     let name = this.names.get(text);
     if (name === undefined && this.names.size < this.limit && values.length > 0 && !SELECTS_STAR.test(text)) {
       name = `charcha_${this.names.size}`;
       this.names.set(text, name);
     }
-    return name === undefined ? { text, values: [...values] } : { name, text, values: [...values] };
+    return name === undefined ? { text, values } : { name, text, values };
   }
 }
 

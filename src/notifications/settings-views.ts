@@ -7,15 +7,19 @@ import { plural } from '../web/plural.js';
 import { CHANNELS, EVENTS, EVENT_LABELS, TARGET_LABELS, type Channel, type ChannelSettings, type UnsubscribeTarget } from './delivery.js';
 
 const CHANNEL_LABELS: Record<Channel, string> = { push: 'Push', email: 'E-mail', sms: 'SMS' };
-/** What a channel's setting says when the forum has no way to send on it (no VAPID keys, no mail server, no SMS provider). */
-const FORUM_LACKS = { push: 'no-push', email: 'no-mail', sms: 'no-sms' } as const satisfies Record<Channel, string>;
+/** What a channel's setting says when the forum has no way to send on it (no VAPID keys, no mail server, no SMS provider), and what it then sends none of. */
+const FORUM_LACKS = {
+  push: { setting: 'no-push', what: 'push notifications' },
+  email: { setting: 'no-mail', what: 'e-mail' },
+  sms: { setting: 'no-sms', what: 'text messages' },
+} as const satisfies Record<Channel, { setting: string; what: string }>;
+
+const forumLacks = (settings: ChannelSettings, channel: Channel) => settings[channel] === FORUM_LACKS[channel].setting;
 
 /** Why a channel's boxes are disabled, with the way to fix it; null when offered. */
 function unavailable(settings: ChannelSettings, channel: Channel): SafeHtml | null {
-  if (channel === 'push' && settings.push === 'no-push') return html`this forum sends no push notifications.`;
-  if (channel === 'email' && settings.email === 'no-mail') return html`this forum sends no e-mail.`;
+  if (forumLacks(settings, channel)) return html`this forum sends no ${FORUM_LACKS[channel].what}.`;
   if (channel === 'email' && settings.email === 'no-address') return html`needs a verified address: <a href="/settings/email/">add one in E-mail settings</a>.`;
-  if (channel === 'sms' && settings.sms === 'no-sms') return html`this forum sends no text messages.`;
   if (channel === 'sms' && settings.sms === 'no-phone') return html`needs a verified phone: <a href="/settings/security/phone/">add a phone</a>.`;
   return null;
 }
@@ -27,7 +31,7 @@ export function notificationSettingsPage(ctx: ViewContext, o: { settings: Channe
   const rows = EVENTS.map((event) => {
     const cells = CHANNELS.map((channel) => {
       // A channel the forum cannot send on at all shows off, whatever was chosen.
-      const on = settings.optIns[event][channel] && settings[channel] !== FORUM_LACKS[channel];
+      const on = settings.optIns[event][channel] && !forumLacks(settings, channel);
       const disabled = unavailable(settings, channel) !== null;
       return html`<td class="cell"><input type="checkbox" name="on" value="${event}:${channel}" aria-label="${EVENT_LABELS[event]}: ${CHANNEL_LABELS[channel]}"${on ? html` checked` : ''}${disabled ? html` disabled` : ''}></td>`;
     });

@@ -45,12 +45,24 @@ describe.runIf(testDbKind === 'postgres' && varnishInstalled() && redisServerIns
     await database?.drop();
   });
 
+  /** Until neither process has printed anything for a while: an answer can reach us before its log line does. */
+  async function logsSettled(): Promise<void> {
+    for (let last = ''; ; ) {
+      const now = servers.map((s) => s.output().length).join();
+      if (now === last) return;
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
   /**
    * Which process answered `request`: the one whose log gained its line
-   * (`POST /login 303 …`). Requests go one at a time, so exactly one did.
+   * (`POST /login 303 …`). Requests go one at a time, so exactly one did,
+   * once the line of an earlier request for the same path has come in.
    */
   async function servedBy<T>(method: string, path: string, request: () => Promise<T>): Promise<{ result: T; by: number }> {
     const line = `${method} ${path} `;
+    await logsSettled();
     const before = servers.map((s) => s.output().split(line).length);
     const result = await request();
     const gained = () => servers.map((s, i) => s.output().split(line).length - before[i]!);

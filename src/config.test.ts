@@ -94,6 +94,16 @@ describe('mail', () => {
     // Outside production, links follow the site's origin rule (BASE_URL, else the request's).
     expect(loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.org:587' }).baseUrl).toBeUndefined();
   });
+
+  it('needs BASE_URL with SMS_PROVIDERS in production: notification texts carry a link', () => {
+    const watertel = { SMS_PROVIDERS: 'watertel:1', WATERTEL_URL: 'https://api.watertel.example/v2/', WATERTEL_USERNAME: 'forum', WATERTEL_PASSWORD: 'pw' };
+    const production = { ...base, NODE_ENV: 'production', ...watertel };
+    expect(() => loadConfig(production)).toThrow(/SMS_PROVIDERS needs BASE_URL in production/);
+    expect(loadConfig({ ...production, BASE_URL: 'https://forum.example.org' }).sms.providers).toHaveLength(1);
+    expect(loadConfig({ ...base, ...watertel }).sms.providers).toHaveLength(1);
+    // Without providers production sends no texts, so needs no BASE_URL for them.
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).sms.providers).toHaveLength(0);
+  });
 });
 
 describe('AUTH_PROVIDERS', () => {
@@ -183,12 +193,26 @@ describe('SESSION_STORE', () => {
 });
 
 describe('the outbox worker', () => {
-  it('polls each second, runs four jobs at once, takes a job for lost after 30 s, and tries eight times from 10 s', () => {
-    expect(loadConfig({ ...base }).outbox).toEqual({ pollMs: 1_000, concurrency: 4, leaseMs: 30_000, maxAttempts: 8, baseDelayMs: 10_000, maxDelayMs: 3_600_000 });
+  it('polls each second, runs four jobs at once, takes a job for lost after 30 s, tries eight times from 10 s, and keeps finished jobs 7 days (failed ones 90)', () => {
+    expect(loadConfig({ ...base }).outbox).toEqual({
+      pollMs: 1_000,
+      concurrency: 4,
+      leaseMs: 30_000,
+      maxAttempts: 8,
+      baseDelayMs: 10_000,
+      maxDelayMs: 3_600_000,
+      retention: { doneDays: 7, failedDays: 90 },
+    });
     const tuned = loadConfig({ ...base, OUTBOX_POLL_MS: '100', OUTBOX_CONCURRENCY: '16', OUTBOX_LEASE_MS: '5000', OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_RETRY_BASE_MS: '500' });
     expect(tuned.outbox).toMatchObject({ pollMs: 100, concurrency: 16, leaseMs: 5_000, maxAttempts: 3, baseDelayMs: 500 });
     expect(() => loadConfig({ ...base, OUTBOX_CONCURRENCY: '0' })).toThrow(/OUTBOX_CONCURRENCY/);
     expect(() => loadConfig({ ...base, OUTBOX_LEASE_MS: '100' })).toThrow(/OUTBOX_LEASE_MS/);
+  });
+
+  it('keeps failed jobs at least as long as done ones', () => {
+    expect(loadConfig({ ...base, OUTBOX_KEEP_DAYS: '1', OUTBOX_KEEP_FAILED_DAYS: '1' }).outbox.retention).toEqual({ doneDays: 1, failedDays: 1 });
+    expect(() => loadConfig({ ...base, OUTBOX_KEEP_DAYS: '30', OUTBOX_KEEP_FAILED_DAYS: '14' })).toThrow(/OUTBOX_KEEP_FAILED_DAYS must be at least OUTBOX_KEEP_DAYS/);
+    expect(() => loadConfig({ ...base, OUTBOX_KEEP_DAYS: '0' })).toThrow(/OUTBOX_KEEP_DAYS/);
   });
 });
 

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { PolicySettings } from './access/policy.js';
 import type { PasswordHashCost } from './accounts/passwords.js';
 import type { SessionStoreKind } from './accounts/sessions.js';
+import type { Retention } from './outbox/queue.js';
 import { readSmsConfig, SmsSettingsError, type SmsConfig } from './sms/index.js';
 
 export interface Config {
@@ -108,6 +109,8 @@ export interface OutboxSettings {
   /** OUTBOX_RETRY_BASE_MS: wait after the first failure, doubled after each further one (with jitter), up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** OUTBOX_KEEP_DAYS, OUTBOX_KEEP_FAILED_DAYS: how long finished jobs are kept. */
+  retention: Retention;
 }
 
 /** The cache backend and its bound; a URL may hold a password, so it is never logged. */
@@ -258,13 +261,26 @@ function secretKeyFallbacks(env: Env): string[] {
   return keys;
 }
 
-function smsConfig(env: Env): SmsConfig {
+function smsConfig(env: Env, isProduction: boolean, baseUrl: string | undefined): SmsConfig {
+  let sms: SmsConfig;
   try {
-    return readSmsConfig(env);
+    sms = readSmsConfig(env);
   } catch (error) {
     if (error instanceof SmsSettingsError) throw new ConfigError(error.message);
     throw error;
   }
+  // Notification texts end in a link to the comment.
+  if (sms.providers.length > 0 && isProduction && !baseUrl) {
+    throw new ConfigError("SMS_PROVIDERS needs BASE_URL in production: links sent by text are built from BASE_URL, never from a request's Host header");
+  }
+  return sms;
+}
+
+function outboxRetention(env: Env): Retention {
+  const doneDays = int(env, 'OUTBOX_KEEP_DAYS', 7, 1);
+  const failedDays = int(env, 'OUTBOX_KEEP_FAILED_DAYS', 90, 1);
+  if (failedDays < doneDays) throw new ConfigError('OUTBOX_KEEP_FAILED_DAYS must be at least OUTBOX_KEEP_DAYS: failed jobs are the ones worth looking into');
+  return { doneDays, failedDays };
 }
 
 /**
@@ -510,7 +526,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, isProduction ? 'json' : 'pretty'),
     isProduction,
     dataDir,
-    sms: smsConfig(env),
+    sms: smsConfig(env, isProduction, baseUrl),
     smsDailyCap: int(env, 'SMS_DAILY_CAP', 5, 1),
     cache: cacheSettings(env),
     pageCacheSeconds: pageCacheSeconds(env),
@@ -540,6 +556,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1),
       baseDelayMs: int(env, 'OUTBOX_RETRY_BASE_MS', 10_000, 0),
       maxDelayMs: 3_600_000,
+      retention: outboxRetention(env),
     },
     push: pushSettings(env, baseUrl),
   };

@@ -78,7 +78,7 @@ describe('notification delivery', () => {
 
   /** Runs `count` workers until every push, e-mail and SMS job is finished (a digest waits for its day). */
   const runWorkers = async (count = 1) => {
-    const workers = Array.from({ length: count }, () => new Worker(t.services.outbox, deliveryHandlers(t.services), { pollMs: 10, concurrency: 4, leaseMs: 30_000 }, silent));
+    const workers = Array.from({ length: count }, () => new Worker(t.services.outbox, deliveryHandlers(t.services), { pollMs: 10, concurrency: 4, leaseMs: 30_000, retention: { doneDays: 7, failedDays: 90 } }, silent));
     for (const worker of workers) worker.start();
     try {
       for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
@@ -202,6 +202,37 @@ describe('notification delivery', () => {
     expect(await prefsOf(alice)).toContain('comment_reply:email=1');
     // Again: still off, still fine.
     expect((await t.app.inject({ method: 'POST', url: link.pathname, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(200);
+  });
+
+  it('take the one-click POST as multipart/form-data too (RFC 8058), refusing files and malformed bodies with 400', async () => {
+    const alice = await member(t.app);
+    await verifyEmail(alice);
+    await choose(alice, ['post_reply:email', 'mention:email']);
+    const before = await prefsOf(alice);
+    const url = new URL(t.services.deliveries.unsubscribeUrl(await idOf(alice), 'post_reply', 'email')).pathname;
+    const boundary = '---FormBoundaryjWmhtjORrn';
+    const part = (headers: string, value: string) => `--${boundary}\r\n${headers}\r\n\r\n${value}\r\n`;
+    const post = (body: string, type = `multipart/form-data; boundary=${boundary}`) => t.app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': type } });
+    const oneClick = part('Content-Disposition: form-data; name="List-Unsubscribe"', 'One-Click');
+
+    for (const [body, type] of [
+      [oneClick + part('Content-Disposition: form-data; name="List-Unsubscribe"; filename="a.txt"\r\nContent-Type: text/plain', 'One-Click') + `--${boundary}--\r\n`, undefined], // a file
+      [oneClick + part('Content-Disposition: form-data; name="other"', 'x') + `--${boundary}--\r\n`, undefined], // a field not asked for
+      [part('Content-Disposition: form-data; name="List-Unsubscribe"', 'x'.repeat(2000)) + `--${boundary}--\r\n`, undefined], // too long
+      [oneClick + `--${boundary}--\r\n`, 'multipart/form-data'], // no boundary
+      [`--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click`, undefined], // cut off
+    ] as const) {
+      const refused = await post(body, type);
+      expect(refused.statusCode, body).toBe(400);
+      expect(await prefsOf(alice)).toEqual(before);
+    }
+    expect((await post(oneClick.repeat(20) + `--${boundary}--\r\n`)).statusCode).toBe(400);
+    expect((await post(part('Content-Disposition: form-data; name="List-Unsubscribe"', 'One-Click'.repeat(500)) + `--${boundary}--\r\n`)).statusCode).toBe(413);
+
+    const done = await post(oneClick + `--${boundary}--\r\n`);
+    expect(done.statusCode).toBe(200);
+    expect(done.body).toContain('is off');
+    expect(await prefsOf(alice)).toEqual(before.map((p) => (p === 'post_reply:email=1' ? 'post_reply:email=0' : p)));
   });
 
   it('refuse a forged, altered or borrowed unsubscribe token (400), changing nothing', async () => {

@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
+import type { OutboxJobState } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
 import type { JobHandler } from '../src/outbox/handlers.js';
-import { DeliveryUnknownError, Outbox, PermanentJobError, retryDelay, type KindRules, type RetryPolicy } from '../src/outbox/queue.js';
+import { DeliveryUnknownError, Outbox, PermanentJobError, retryDelay, type KindRules, type Retention, type RetryPolicy } from '../src/outbox/queue.js';
 import { Worker } from '../src/outbox/worker.js';
 import { TestClock } from './support/app.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from './support/test-db.js';
@@ -18,6 +19,8 @@ import { createTestDatabase, testDbKind, type TestDatabase } from './support/tes
 const POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
 const RULES: KindRules = { kinds: ['email', 'sms'], resendable: [] };
 const LEASE_MS = 30_000;
+const RETENTION = { doneDays: 7, failedDays: 90 };
+const DAY = 86_400_000;
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 const until = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
@@ -46,6 +49,9 @@ async function claimInChild(url: string, name: string, startAt: number, now: num
       const batch = await queue.claim('${name}', 5, { kinds: ['email'], resendable: [] }, 30000);
       if (batch.length === 0) break;
       ids.push(...batch.map((job) => job.id));
+      // A worker runs what it claimed before claiming more. Without a pause, on SQLite the first
+      // claimer can take all 400 before the others' busy handlers (sleeping 1, 2, 5 … 100 ms) look again.
+      await new Promise((r) => setTimeout(r, 1));
     }
     await db.close();
     console.log(JSON.stringify(ids));`;
@@ -192,7 +198,7 @@ describe('outbox', () => {
     expect(await outbox.claim('dead-worker', 10, rules, LEASE_MS)).toEqual([]);
     expect((await job(text)).state).toBe('running');
 
-    const worker = new Worker(outbox, handlers, { pollMs: 20, concurrency: 2, leaseMs: LEASE_MS }, silent);
+    const worker = new Worker(outbox, handlers, { pollMs: 20, concurrency: 2, leaseMs: LEASE_MS, retention: RETENTION }, silent);
     worker.start();
     try {
       await until(async () => (await job(push)).state === 'done');
@@ -203,6 +209,64 @@ describe('outbox', () => {
     expect(await job(text)).toMatchObject({ state: 'unknown', attempts: 1, claimed_by: 'dead-worker', done_at: clock.time });
     expect((await job(text)).last_error).toContain('delivery unknown');
     expect(runs).toEqual({ resendable: 1, final: 0 });
+  });
+
+  describe('deleting old finished jobs', () => {
+    /** `count` jobs of `kind`, finished as `state` `ageDays` ago (null: still pending or running). */
+    async function finished(count: number, state: OutboxJobState, ageDays: number | null): Promise<void> {
+      const doneAt = ageDays === null ? null : clock.time - ageDays * DAY;
+      for (let from = 0; from < count; from += 500) {
+        const rows = Array.from({ length: Math.min(500, count - from) }, () => ({ kind: 'email', payload: '{}', state, run_after: 0, created_at: 0, done_at: doneAt }));
+        await db.kysely.insertInto('outbox_jobs').values(rows).execute();
+      }
+    }
+    const left = async () =>
+      (await db.kysely.selectFrom('outbox_jobs').select(['state', 'done_at']).execute())
+        .map((row) => `${row.state} ${row.done_at === null ? '-' : (clock.time - row.done_at) / DAY}`)
+        .sort();
+
+    it('deletes done jobs after OUTBOX_KEEP_DAYS and failed or unknown ones after OUTBOX_KEEP_FAILED_DAYS, never unfinished ones', async () => {
+      await finished(1, 'done', 8);
+      await finished(1, 'done', 7);
+      await finished(1, 'done', 6);
+      await finished(1, 'failed', 91);
+      await finished(1, 'failed', 89);
+      await finished(1, 'unknown', 91);
+      await finished(1, 'unknown', 8);
+      await finished(1, 'pending', null);
+      await finished(1, 'running', null);
+      const retention: Retention = { doneDays: 7, failedDays: 90 };
+      // Exactly at the limit is kept: older than it goes.
+      expect(await outbox.prune(retention)).toBe(3);
+      expect(await left()).toEqual(['done 6', 'done 7', 'failed 89', 'pending -', 'running -', 'unknown 8']);
+      expect(await outbox.prune(retention)).toBe(0);
+    });
+
+    it('deletes any number of them, a thousand rows per statement', async () => {
+      await finished(2_345, 'done', 30);
+      await finished(3, 'done', 1);
+      expect(await outbox.prune(RETENTION)).toBe(2_345);
+      expect(await left()).toEqual(['done 1', 'done 1', 'done 1']);
+    });
+
+    it('is done by the worker when it starts, and an enqueued job still runs', async () => {
+      await finished(5, 'done', 10);
+      await finished(2, 'unknown', 100);
+      let ran = 0;
+      const handlers = new Map<string, JobHandler>([['test-fresh', { resendAfterCrash: true, handle: async () => void ran++ }]]);
+      const fresh = await outbox.enqueue(db.kysely, { kind: 'test-fresh', payload: {} });
+      const lines: { msg?: string; deleted?: number }[] = [];
+      const log = { ...silent, info: (obj: object, msg?: string) => lines.push({ ...obj, msg }) };
+      const worker = new Worker(outbox, handlers, { pollMs: 20, concurrency: 2, leaseMs: LEASE_MS, retention: RETENTION }, log);
+      worker.start();
+      try {
+        await until(async () => (await job(fresh)).state === 'done' && (await left()).length === 1);
+      } finally {
+        await worker.stop();
+      }
+      expect(ran).toBe(1);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'outbox: deleted old finished jobs', deleted: 7 }));
+    });
   });
 
   it('runs at most `concurrency` jobs at once, wakes on an enqueue, and on stop finishes what it runs and claims nothing more', async () => {
@@ -224,7 +288,7 @@ describe('outbox', () => {
       ],
     ]);
     // A poll far away: only the enqueue's wake-up can start the jobs in time.
-    const worker = new Worker(outbox, handlers, { pollMs: 60_000, concurrency: 2, leaseMs: LEASE_MS }, silent);
+    const worker = new Worker(outbox, handlers, { pollMs: 60_000, concurrency: 2, leaseMs: LEASE_MS, retention: RETENTION }, silent);
     worker.start();
     await new Promise((r) => setTimeout(r, 100)); // its first (empty) poll is over
     const ids: number[] = [];

@@ -194,7 +194,7 @@ describe('web push', () => {
     beforeAll(() => {
       const { services, config } = t();
       const handlers = new Map([['push', pushHandler(services.pushSubscriptions, config.push, { agent: service.agent })]]);
-      worker = new Worker(services.outbox, handlers, { pollMs: 50, concurrency: 2, leaseMs: 30_000 }, silent);
+      worker = new Worker(services.outbox, handlers, { pollMs: 50, concurrency: 2, leaseMs: 30_000, retention: { doneDays: 7, failedDays: 90 } }, silent);
       worker.start();
     });
     afterAll(() => worker?.stop());

@@ -17,6 +17,7 @@ import * as outbox from './migrations/013_outbox.js';
 import * as notifications from './migrations/014_notifications.js';
 import * as pushSubscriptions from './migrations/015_push_subscriptions.js';
 import * as delivery from './migrations/016_delivery.js';
+import * as outboxRetention from './migrations/017_outbox_retention.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -39,6 +40,7 @@ export const migrations: Record<string, DialectMigration> = {
   '014_notifications': notifications,
   '015_push_subscriptions': pushSubscriptions,
   '016_delivery': delivery,
+  '017_outbox_retention': outboxRetention,
 };
 
 /** How long a starting process waits for another one's migrations. */

@@ -4,6 +4,7 @@ import type { RouteDeps } from '../web/route-deps.js';
 import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import { CsrfField } from '../web/schemas.js';
+import { acceptTextFormData } from '../web/form-data.js';
 import { CHANNELS, EVENTS, UNSUBSCRIBE_TARGETS } from './delivery.js';
 import { notificationSettingsPage, unsubscribePage } from './settings-views.js';
 
@@ -50,23 +51,29 @@ export const notificationSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (
   // No session: the link works signed out, in any browser, and its page is a visitor's. The token alone says whose opt-in it is.
   const unsubscribe = { access: 'open', session: false } as const;
 
-  app.get('/unsubscribe/:event/:channel/:token', { config: unsubscribe, schema: { params: UnsubscribeParams } }, async (request, reply) => {
-    const { event, channel, token } = request.params;
-    const verdict = deliveries.checkUnsubscribeToken(event, channel, token);
-    const state = typeof verdict === 'object' ? 'confirm' : verdict;
-    reply.header('Cache-Control', 'no-store');
-    return sendHtml(reply, unsubscribePage(deps.view(request), { event, channel, action: request.url, state }), state === 'confirm' ? 200 : 400);
-  });
+  await root.register(async (scope) => {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    // RFC 8058 asks mail programs to post multipart/form-data (Gmail sends it urlencoded, as our button does).
+    acceptTextFormData(scope, { bodyLimit: 4 * 1024 });
 
-  app.post(
-    '/unsubscribe/:event/:channel/:token',
-    { config: { ...unsubscribe, csrf: 'signed-url' }, schema: { params: UnsubscribeParams, body: OneClickBody } },
-    async (request, reply) => {
+    app.get('/unsubscribe/:event/:channel/:token', { config: unsubscribe, schema: { params: UnsubscribeParams } }, async (request, reply) => {
       const { event, channel, token } = request.params;
       const verdict = deliveries.checkUnsubscribeToken(event, channel, token);
-      if (typeof verdict === 'object') await deliveries.turnOff(verdict.userId, event, channel);
-      const state = typeof verdict === 'object' ? 'done' : verdict;
-      return sendHtml(reply, unsubscribePage(deps.view(request), { event, channel, action: request.url, state }), state === 'done' ? 200 : 400);
-    },
-  );
+      const state = typeof verdict === 'object' ? 'confirm' : verdict;
+      reply.header('Cache-Control', 'no-store');
+      return sendHtml(reply, unsubscribePage(deps.view(request), { event, channel, action: request.url, state }), state === 'confirm' ? 200 : 400);
+    });
+
+    app.post(
+      '/unsubscribe/:event/:channel/:token',
+      { config: { ...unsubscribe, csrf: 'signed-url' }, schema: { params: UnsubscribeParams, body: OneClickBody } },
+      async (request, reply) => {
+        const { event, channel, token } = request.params;
+        const verdict = deliveries.checkUnsubscribeToken(event, channel, token);
+        if (typeof verdict === 'object') await deliveries.turnOff(verdict.userId, event, channel);
+        const state = typeof verdict === 'object' ? 'done' : verdict;
+        return sendHtml(reply, unsubscribePage(deps.view(request), { event, channel, action: request.url, state }), state === 'done' ? 200 : 400);
+      },
+    );
+  });
 };

@@ -55,6 +55,18 @@ export function retryDelay(attempts: number, policy: RetryPolicy, random: () => 
 
 const MAX_ERROR_LENGTH = 1_000;
 
+/** How long finished jobs are kept, to look into what was sent and what went wrong. */
+export interface Retention {
+  /** OUTBOX_KEEP_DAYS: done jobs. */
+  doneDays: number;
+  /** OUTBOX_KEEP_FAILED_DAYS: failed and unknown ones, the ones an operator looks into. */
+  failedDays: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Rows per DELETE: no statement holds the write lock (SQLite's only one) for long. */
+const PRUNE_BATCH = 1_000;
+
 export class Outbox {
   readonly #listeners = new Set<() => void>();
 
@@ -189,6 +201,29 @@ export class Outbox {
     }
     await this.#finish(workerId, job, { state: 'pending', run_after: now + retryDelay(job.attempts, this.retry), claimed_at: null, last_error: message });
     return 'pending';
+  }
+
+  /** Deletes the finished jobs older than `retention` says; returns how many. */
+  async prune(retention: Retention): Promise<number> {
+    const now = this.now();
+    let deleted = 0;
+    for (const [states, days] of [
+      [['done'], retention.doneDays],
+      [['failed', 'unknown'], retention.failedDays],
+    ] as const) {
+      for (;;) {
+        const old = this.db.selectFrom('outbox_jobs').select('id').where('state', 'in', states).where('done_at', '<', now - days * DAY_MS).limit(PRUNE_BATCH);
+        // PostgreSQL: two workers pruning at once take different rows rather than wait for each other.
+        const result = await this.db
+          .deleteFrom('outbox_jobs')
+          .where('id', 'in', this.dialect === 'postgres' ? old.forUpdate().skipLocked() : old)
+          .executeTakeFirst();
+        const count = Number(result.numDeletedRows);
+        deleted += count;
+        if (count < PRUNE_BATCH) break;
+      }
+    }
+    return deleted;
   }
 
   // Only while this worker still holds the job: after a lost lease, the recovery's verdict stands.

@@ -1,12 +1,13 @@
 // Runs outbox jobs: polls, claims as many due jobs as it has free slots,
 // runs their handlers, records each outcome. Renews the lease of the jobs it
-// runs, so a job whose lease runs out really lost its worker. stop() claims
-// nothing more and resolves once the jobs in flight have finished.
+// runs, so a job whose lease runs out really lost its worker, and deletes
+// old finished jobs now and then. stop() claims nothing more and resolves
+// once the jobs in flight have finished.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { OutboxJob } from '../db/schema.js';
 import { kindRules, type JobHandlers, type JobOutcome } from './handlers.js';
-import type { KindRules, Outbox } from './queue.js';
+import type { KindRules, Outbox, Retention } from './queue.js';
 
 export interface WorkerSettings {
   /** Wait between polls when there is nothing to do (an enqueue in this process wakes it sooner). */
@@ -15,7 +16,11 @@ export interface WorkerSettings {
   concurrency: number;
   /** A running job whose claim is older than this lost its worker; renewed every third of it while it runs. */
   leaseMs: number;
+  /** Finished jobs older than this are deleted, when the worker starts and every hour. */
+  retention: Retention;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface WorkerLogger {
   info(obj: object, msg?: string): void;
@@ -33,6 +38,8 @@ export class Worker {
   #woken = false;
   #resume: (() => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #pruning: NodeJS.Timeout | undefined;
+  #pruned: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -49,6 +56,10 @@ export class Worker {
     this.#unsubscribe = this.outbox.onEnqueue(() => this.wake());
     this.#heartbeat = setInterval(() => void this.#renew(), Math.max(1, Math.floor(this.settings.leaseMs / 3)));
     this.#loop = this.#run();
+    this.#pruned = this.#prune();
+    this.#pruning = setInterval(() => {
+      this.#pruned = this.#prune();
+    }, PRUNE_EVERY_MS);
     this.log.info({ worker: this.id, kinds: this.#rules.kinds, concurrency: this.settings.concurrency }, 'outbox worker started');
   }
 
@@ -67,6 +78,8 @@ export class Worker {
     await this.#loop;
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
     clearInterval(this.#heartbeat);
+    clearInterval(this.#pruning);
+    await this.#pruned;
     this.log.info({ worker: this.id }, 'outbox worker stopped');
   }
 
@@ -125,6 +138,15 @@ export class Worker {
       else this.log.warn(line, 'outbox: job failed; retrying later');
     } catch (err) {
       this.log.error({ ...context, err }, 'outbox: could not record a job outcome; its lease will run out and the crash rules apply');
+    }
+  }
+
+  async #prune(): Promise<void> {
+    try {
+      const deleted = await this.outbox.prune(this.settings.retention);
+      if (deleted > 0) this.log.info({ worker: this.id, deleted }, 'outbox: deleted old finished jobs');
+    } catch (err) {
+      this.log.warn({ err }, 'outbox: deleting old finished jobs failed; trying again in an hour');
     }
   }
 

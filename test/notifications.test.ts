@@ -42,6 +42,34 @@ describe('notifications', () => {
     const page = (await bob.get(`/discuss/${postId}/`)).body;
     expect(page).toContain(`<a href="/profile/${bob.username}/" rel="nofollow ugc noopener">@${bob.username}</a>`);
     expect(page).toContain(`<code>@${carol.username}</code>`);
+    // No account, no link: a link to a profile that is not there would be a 404.
+    expect(page).toContain(', nor @nobody_here nor');
+    expect(page).not.toContain('/profile/nobody_here/');
+  });
+
+  it('link an @mention only to an account that exists, in posts and edits too, and again after a rerender once it does', async () => {
+    const [alice, bob] = [await member(t().app), await member(t().app)];
+    const postId = await startDiscussion(alice, { title: 'Who is here', text: `Ask @${bob.username} or @later_comer` });
+    const link = (name: string) => `<a href="/profile/${name}/" rel="nofollow ugc noopener">@${name}</a>`;
+    let page = (await alice.get(`/discuss/${postId}/`)).body;
+    expect(page).toContain(link(bob.username));
+    expect(page).toContain('or @later_comer</p>');
+
+    const commentId = await comment(alice, postId, 'Nobody mentioned yet');
+    await alice.get(`/comments/${commentId}/edit/`);
+    expect((await alice.post(`/comments/${commentId}/edit/`, { text: `Now @${bob.username.toUpperCase()} and @later_comer` })).statusCode).toBe(303);
+    page = (await alice.get(`/discuss/${postId}/`)).body;
+    expect(page).toContain(`<a href="/profile/${bob.username.toUpperCase()}/" rel="nofollow ugc noopener">@${bob.username.toUpperCase()}</a>`);
+    expect(page).toContain('and @later_comer</p>');
+
+    // The account is made later: `charcha rerender` links what was written before.
+    await t().services.accounts.signup({ username: 'later_comer', password: 'a-long-enough-secret' });
+    const { rerenderAll } = await import('../src/forum/rerender.js');
+    expect(await rerenderAll(t().db)).toMatchObject({ posts: { changed: 1 }, comments: { changed: 1 } });
+    await t().services.changes.announceAll(); // as the command does
+    page = (await alice.get(`/discuss/${postId}/`)).body;
+    expect(page).toContain(`or ${link('later_comer')}</p>`);
+    expect(page).toContain(`and ${link('later_comer')}</p>`);
   });
 
   it('show the unread count in the header without a query of its own, and mark one or all read', async () => {

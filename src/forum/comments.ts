@@ -7,10 +7,10 @@ import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../e
 import { family, type Changes } from '../cache/changes.js';
 import type { NotificationService } from '../notifications/service.js';
 import type { DeliveryService } from '../notifications/delivery.js';
-import { renderMarkdown, renderWithMentions } from './markdown.js';
 import { live } from './live.js';
 import { refusedEdit, TEXT_MAX, type DeleteAudit } from './posts.js';
 import { bestPath, type ThreadSort } from './thread.js';
+import { renderText } from './text.js';
 import { MAX_DEPTH, MAX_SIBLINGS, childPath } from './wbs.js';
 
 /** A page shows at most this many comments; the rest follow behind "more comments". */
@@ -97,7 +97,7 @@ export class CommentService {
         .executeTakeFirstOrThrow();
       if (sequence > MAX_SIBLINGS) throw new ValidationError({ text: `This thread is full (${MAX_SIBLINGS} replies); reply elsewhere.` });
 
-      const { html, mentions } = renderWithMentions(text);
+      const { html, mentions } = await renderText(trx, text);
       const path = childPath(parent?.path ?? '', sequence);
       const comment = await trx
         .insertInto('comments')
@@ -137,10 +137,11 @@ export class CommentService {
   async edit(commentId: number, actor: Actor, rawText: string): Promise<Comment> {
     const comment = await this.requireEditable(commentId, actor);
     const text = validText(rawText);
+    const { html } = await renderText(this.db, text);
     // Only a live comment takes the words: a delete that won a race keeps them gone.
     const { numUpdatedRows } = await this.db
       .updateTable('comments')
-      .set({ text, text_html: renderMarkdown(text), edited_at: this.now() })
+      .set({ text, text_html: html, edited_at: this.now() })
       .where('id', '=', comment.id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();

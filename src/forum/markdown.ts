@@ -48,13 +48,20 @@ markdown.renderer.rules.image = (tokens, idx, options, env, self) => {
   return depth > 0 ? text : `<a href="${escapeHtml(src)}">${text}</a> (image)`;
 };
 
+interface MentionsEnv {
+  mentions?: Set<string>;
+  /** Lower-cased names that may be linked; absent: any. */
+  known?: ReadonlySet<string>;
+}
+
 /** `@name`: a username (USERNAME_RE's characters) after a start, a space or punctuation, not inside a word or an address. */
 const MENTION = /(^|[^\w@/.-])@([A-Za-z0-9_-]{3,30})(?![\w-])/g;
 
-// "@name" in text becomes a link to the profile; inside links and code it stays text.
-// The names are collected in env.mentions, for the notifications of the comment.
+// "@name" in text becomes a link to the profile; inside links and code it stays text, and so
+// does a name not in env.known when that is given. The names linked are collected in
+// env.mentions, for the notifications of the comment.
 markdown.core.ruler.push('mentions', (state) => {
-  const mentions = (state.env as { mentions?: Set<string> }).mentions;
+  const { mentions, known } = state.env as MentionsEnv;
   for (const block of state.tokens) {
     if (block.type !== 'inline' || !block.children) continue;
     let linkDepth = 0;
@@ -70,6 +77,7 @@ markdown.core.ruler.push('mentions', (state) => {
       for (const match of token.content.matchAll(MENTION)) {
         const at = match.index + match[1]!.length;
         const name = match[2]!;
+        if (known && !known.has(name.toLowerCase())) continue;
         const before = new state.Token('text', '', 0);
         before.content = token.content.slice(last, at);
         const open = new state.Token('link_open', 'a', 1);
@@ -104,9 +112,13 @@ export function renderMarkdown(source: string): string {
   return renderWithMentions(source).html;
 }
 
-/** The HTML, and the (lower-cased) names it mentions as links: a comment notifies them. */
-export function renderWithMentions(source: string): { html: string; mentions: string[] } {
+/**
+ * The HTML, and the (lower-cased) names it mentions as links: a comment
+ * notifies them. `known`: only these names are linked (forum/text.ts: the
+ * accounts that exist).
+ */
+export function renderWithMentions(source: string, known?: ReadonlySet<string>): { html: string; mentions: string[] } {
   if (source.trim() === '') return { html: '', mentions: [] };
-  const env = { mentions: new Set<string>() };
-  return { html: sanitizeHtml(markdown.render(source, env), SANITIZE), mentions: [...env.mentions] };
+  const env: MentionsEnv = { mentions: new Set<string>(), known };
+  return { html: sanitizeHtml(markdown.render(source, env), SANITIZE), mentions: [...env.mentions!] };
 }

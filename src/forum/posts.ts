@@ -6,7 +6,7 @@ import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { parseLink } from './links.js';
 import { live, unheld } from './live.js';
-import { renderMarkdown } from './markdown.js';
+import { renderText } from './text.js';
 import { hotness } from './ranking.js';
 import { family, type Changes } from '../cache/changes.js';
 
@@ -63,7 +63,6 @@ function validPost(input: PostInput) {
       url_key: link?.key ?? null,
       domain: link?.domain ?? null,
       text,
-      text_html: renderMarkdown(text),
     },
   };
 }
@@ -103,9 +102,10 @@ export class PostService {
         .executeTakeFirst();
       if (existing) return { created: false, existingId: existing.id };
     }
+    const { html } = await renderText(this.db, columns.text);
     const post = await this.db
       .insertInto('posts')
-      .values({ ...columns, author_id: author.id, created_at: now, hotness: hotness(0, now) })
+      .values({ ...columns, text_html: html, author_id: author.id, created_at: now, hotness: hotness(0, now) })
       .returningAll()
       .executeTakeFirstOrThrow();
     await this.changes.announce(family.lists);
@@ -115,10 +115,11 @@ export class PostService {
   async update(postId: number, actor: Actor, input: PostInput): Promise<void> {
     const post = await this.requireEditable(postId, actor);
     const { columns } = validPost(input);
+    const { html } = await renderText(this.db, columns.text);
     // Only a live post takes the edit: a delete that won a race keeps its content gone.
     const { numUpdatedRows } = await this.db
       .updateTable('posts')
-      .set({ ...columns, edited_at: this.now() })
+      .set({ ...columns, text_html: html, edited_at: this.now() })
       .where('id', '=', post.id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();

@@ -1,8 +1,9 @@
 // `charcha rerender`: Markdown is rendered once, on write, and stored. When the
 // rendering rules change (markdown.ts), the stored HTML is the old rules'
-// until every post and comment is rendered again from its source.
+// until every post and comment is rendered again from its source; so is an
+// @mention of an account made or deleted since (forum/text.ts).
 import type { Db } from '../db/database.js';
-import { renderMarkdown } from './markdown.js';
+import { renderText } from './text.js';
 
 export interface RerenderCount {
   /** Live rows read and rendered. */
@@ -42,7 +43,11 @@ async function rerenderTable(db: Db, table: 'posts' | 'comments', batchSize: num
     count.batches++;
     count.checked += rows.length;
     after = rows[rows.length - 1]!.id;
-    const stale = rows.map((row) => ({ ...row, fresh: renderMarkdown(row.text) })).filter((row) => row.fresh !== row.text_html);
+    const stale: { id: number; text: string; fresh: string }[] = [];
+    for (const row of rows) {
+      const fresh = (await renderText(db.kysely, row.text)).html;
+      if (fresh !== row.text_html) stale.push({ ...row, fresh });
+    }
     if (stale.length === 0) continue;
     await db.kysely.transaction().execute(async (trx) => {
       for (const row of stale) {

@@ -190,11 +190,13 @@ describe('web push', () => {
 
   describe('the push job, through the outbox and its worker', () => {
     let worker: Worker;
+    const warnings: { msg?: string; job?: number; refused?: string }[] = [];
 
     beforeAll(() => {
       const { services, config } = t();
       const handlers = new Map([['push', pushHandler(services.pushSubscriptions, config.push, { agent: service.agent })]]);
-      worker = new Worker(services.outbox, handlers, { pollMs: 50, concurrency: 2, leaseMs: 30_000, retention: { doneDays: 7, failedDays: 90 } }, silent);
+      const log = { ...silent, warn: (obj: object, msg?: string) => warnings.push({ ...obj, msg }) };
+      worker = new Worker(services.outbox, handlers, { pollMs: 50, concurrency: 2, leaseMs: 30_000, retention: { doneDays: 7, failedDays: 90 } }, log);
       worker.start();
     });
     afterAll(() => worker?.stop());
@@ -281,6 +283,21 @@ describe('web push', () => {
         expect(service.requests.get(endpoint)).toBe(2);
       });
     }
+
+    it('is done when some devices refuse it for good (400) and others take it, keeping and logging which refused', async () => {
+      const { user, subs } = await subscribed(2);
+      service.answer(subs[0]!.endpoint, 400);
+      const id = await enqueue({ userId: user.id, topic: 'n6', title: 't', body: 'b', url: '/' });
+      const done = await settled(id);
+      expect(done.state).toBe('done');
+      expect(done.last_error).toMatch(/^sent, except: refused by the push service: device \d+: 400/);
+      expect(service.deliveries.filter((d) => d.endpoint === subs[1]!.endpoint)).toHaveLength(1);
+      // Kept: a 400 says nothing of whether the subscription lives.
+      expect(await devicesOf(user.id)).toHaveLength(2);
+      const warning = warnings.find((w) => w.job === id);
+      expect(warning).toMatchObject({ msg: 'outbox: job sent, but not everywhere' });
+      expect(warning?.refused).toContain(': 400');
+    });
 
     it('fails for good a job every device refuses (413), and a malformed payload, saying why', async () => {
       const { user, subs } = await subscribed(1);

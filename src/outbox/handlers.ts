@@ -29,8 +29,12 @@ export interface JobHandler {
   resendAfterCrash: boolean;
 }
 
-/** Nothing: sent. `skipped`: the handler chose not to send (the job is done, the reason kept). */
-export type JobOutcome = void | { skipped: string };
+/**
+ * Nothing: sent. `skipped`: the handler chose not to send. `sentExcept`: sent,
+ * but not everywhere (a device refused it for good). Either way the job is
+ * done and the reason kept.
+ */
+export type JobOutcome = void | { skipped: string } | { sentExcept: string };
 
 export type JobHandlers = ReadonlyMap<string, JobHandler>;
 

@@ -178,9 +178,9 @@ export class Outbox {
     await this.db.updateTable('outbox_jobs').set({ claimed_at: this.now() }).where('id', 'in', ids).where('claimed_by', '=', workerId).where('state', '=', 'running').execute();
   }
 
-  /** Done; `skipped` says why nothing was sent, when the handler chose not to (kept in last_error). */
-  async complete(workerId: string, job: OutboxJob, skipped?: string): Promise<void> {
-    await this.#finish(workerId, job, { state: 'done', done_at: this.now(), last_error: skipped === undefined ? null : `skipped: ${skipped}`.slice(0, MAX_ERROR_LENGTH) });
+  /** Done; `remark` (kept in last_error) says why nothing was sent, or where it was not, when the handler said so. */
+  async complete(workerId: string, job: OutboxJob, remark?: string): Promise<void> {
+    await this.#finish(workerId, job, { state: 'done', done_at: this.now(), last_error: remark === undefined ? null : remark.slice(0, MAX_ERROR_LENGTH) });
   }
 
   /**

@@ -28,6 +28,12 @@ export interface WorkerLogger {
   error(obj: object, msg?: string): void;
 }
 
+/** What last_error keeps of a job that is done: nothing when it was simply sent. */
+function remarkOn(outcome: JobOutcome): string | undefined {
+  if (!outcome) return undefined;
+  return 'skipped' in outcome ? `skipped: ${outcome.skipped}` : `sent, except: ${outcome.sentExcept}`;
+}
+
 export class Worker {
   /** Written into the jobs it claims: which process holds them. */
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -130,7 +136,10 @@ export class Worker {
     }
     // Recorded apart from the handler's outcome: a database error here must not pass for a failed send (and resend it).
     try {
-      if (!failure) return await this.outbox.complete(this.id, job, outcome?.skipped);
+      if (!failure) {
+        if (outcome && 'sentExcept' in outcome) this.log.warn({ ...context, refused: outcome.sentExcept }, 'outbox: job sent, but not everywhere');
+        return await this.outbox.complete(this.id, job, remarkOn(outcome));
+      }
       const state = await this.outbox.fail(this.id, job, failure.error);
       const line = { ...context, err: failure.error, state };
       if (state === 'failed') this.log.error(line, 'outbox: job failed for good');

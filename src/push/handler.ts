@@ -123,6 +123,7 @@ export function pushHandler(subscriptions: PushSubscriptions, settings: PushSett
       if (troubles.length > 0) throw new Error(`push service trouble, to retry: ${[...troubles, ...refusals].join('; ')}`);
       // Nothing delivered and nothing to retry: recorded as failed, with why.
       if (refusals.length > 0 && refusals.length === devices.length) throw new PermanentJobError(`refused by the push service: ${refusals.join('; ')}`);
+      if (refusals.length > 0) return { sentExcept: `refused by the push service: ${refusals.join('; ')}` };
     },
   };
 }

@@ -189,6 +189,26 @@ describe('PAGE_CACHE_SECONDS=0', () => {
     expect(again.headers['cache-control']).toBe('no-cache');
     expect(again.headers.etag).toBeUndefined();
   });
+
+  it('gives visitors one page however its address is spelled: its login links lead to the page’s own address', async () => {
+    // Each spelling used to be a kind of reader of its own, whose compressed blocks were kept until
+    // the thread changed (thread-body.ts): one discussion's blocks made and kept several times over.
+    const alice = await member(t().app);
+    const postId = await startDiscussion(alice, { title: 'Spelled many ways' });
+    await comment(alice, postId, 'A comment with controls a visitor sees');
+    const canonical = `/login?next=${encodeURIComponent(`/discuss/${postId}/`)}`;
+    for (const query of ['', '?page=1', '?sort=best', '?sort=best&page=1', '?page=1&sort=best']) {
+      const response = await visit(t().app, `/discuss/${postId}/${query}`, { 'accept-encoding': 'gzip' });
+      expect(response.headers['content-encoding'], query).toBe('gzip');
+      const page = gunzipSync(response.rawPayload).toString();
+      expect(page, query).toContain('A comment with controls a visitor sees');
+      const logins = [...page.matchAll(/href="(\/login\?next=[^"]*)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
+      expect(logins.length, query).toBeGreaterThan(1);
+      expect(new Set(logins), query).toEqual(new Set([canonical]));
+    }
+    const later = await visit(t().app, `/discuss/${postId}/?page=2&sort=old`, { 'accept-encoding': 'gzip' });
+    expect(gunzipSync(later.rawPayload).toString()).toContain(`/login?next=${encodeURIComponent(`/discuss/${postId}/?page=2&sort=old`)}`);
+  });
 });
 
 describe.runIf(redisServerInstalled())('the page cache in Redis, shared by two app processes', () => {

@@ -29,6 +29,7 @@ import { installCsrfProtection } from './security/csrf-hook.js';
 import { maskToken, PresessionTokens, siteOrigin } from './security/csrf.js';
 import { edgeErrorAnswers } from './security/edge-errors.js';
 import { installSecurityHeaders } from './security/headers.js';
+import { HandlersInFlight } from './web/handlers-in-flight.js';
 import { createHttpServer } from './security/http-limits.js';
 import { installInputRules } from './security/input-rules.js';
 import { installHttpsRedirect } from './security/https.js';
@@ -94,6 +95,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     : new MemoryLimitStore();
   const limits = new RateLimits(limitStore, now, config.rateLimitScale);
   app.addHook('onClose', () => limits.close());
+
+  // Counted before any route is added: shutdown waits for handlers whose client left (server.ts).
+  const handlersInFlight = new HandlersInFlight();
+  app.decorate('handlersInFlight', handlersInFlight);
+  app.addHook('onRoute', (route) => handlersInFlight.track(route));
 
   // Static files are part of the way in: open even on a private forum. They are the same for
   // everyone, so no session is read for them and their far-future caching stays public.
@@ -233,5 +239,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The app's own services: the CLI and tests act through these (one cache, one announcement of changes). */
     services: Services;
+    handlersInFlight: HandlersInFlight;
   }
 }

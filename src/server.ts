@@ -25,7 +25,16 @@ export async function startServer(config: Config, options: { outboxWorker: boole
     app.log.warn('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set: this forum sends no push notifications (make a pair with `charcha vapid-keys`)');
   }
   report.connectionLost = (err) => app.log.warn({ err }, 'database connection lost; dropped from the pool');
-  app.addHook('onClose', () => db.close());
+  // After the server closed (Fastify's own onClose hook, added at listen, runs first): connections are gone,
+  // but a handler whose client left may still be writing. Waited for, as long as a request may take.
+  app.addHook('onClose', async () => {
+    const running = app.handlersInFlight.running;
+    if (running > 0) app.log.info({ running }, 'closing: waiting for the requests still being handled');
+    if (!(await app.handlersInFlight.finished(config.http.requestTimeoutMs))) {
+      app.log.warn({ running }, 'closing the database with requests still being handled (HTTP_REQUEST_TIMEOUT_MS passed)');
+    }
+    await db.close();
+  });
   if (options.outboxWorker) {
     const worker = new Worker(app.services.outbox, deliveryHandlers(app.services), config.outbox, app.log);
     worker.start();

@@ -289,6 +289,9 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
       await controlled(page);
       const oldCss = await stylesheet(page);
       expect(await precached(page)).toContain(oldCss);
+      // Saved under this version: it names this version's stylesheet and script.
+      await readWithWorker(page, '/new/');
+      await page.goto('/');
 
       // The same origin, now answered by the next release.
       await current.stop();
@@ -312,6 +315,15 @@ describe.skipIf(!chromiumInstalled())('reading offline (service worker in Chromi
       await expect.poll(() => precached(page)).toContain(newCss);
       expect(await precached(page)).not.toContain(oldCss);
       expect(await page.getByRole('status').filter({ hasText: 'A new version is ready' }).count()).toBe(0);
+
+      // Offline, the page saved under the old version comes with the new one's stylesheet and script:
+      // styled, and its script says it is the saved copy.
+      await page.context().setOffline(true);
+      await page.goto('/new/');
+      await page.getByRole('status').filter({ hasText: 'You are offline: this is the copy saved on this device' }).waitFor();
+      expect(await stylesheet(page)).toBe(newCss);
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(253, 253, 251)');
+      await page.context().setOffline(false);
     });
   });
 });

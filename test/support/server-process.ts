@@ -45,9 +45,10 @@ export async function startServerProcess(env: Record<string, string>, args: stri
     exited: () => child.exitCode !== null || child.signalCode !== null,
     output: () => output,
     async terminate() {
-      const exited = once(child, 'exit') as Promise<[number | null]>;
+      // 'close', not 'exit': the process may exit before its last lines have been read from its pipes.
+      const closed = once(child, 'close') as Promise<[number | null]>;
       child.kill('SIGTERM');
-      return (await exited)[0];
+      return (await closed)[0];
     },
     async stop() {
       if (child.exitCode !== null) return;
@@ -66,7 +67,7 @@ export class HttpClient {
     const response = await fetch(origin + path, {
       ...init,
       redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() },
     });
     for (const header of response.headers.getSetCookie()) {
       const [pair] = header.split(';');
@@ -96,6 +97,11 @@ export class HttpClient {
       body: new URLSearchParams({ _csrf: this.csrf, ...fields }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
     });
+  }
+
+  /** The Cookie header this client sends, for a request written by hand (raw-http.ts). */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   async signup(origin: string, username: string): Promise<void> {

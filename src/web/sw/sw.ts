@@ -22,6 +22,7 @@ declare const self: ServiceWorkerGlobalScope;
 
 const shell = self.__WB_MANIFEST;
 precacheAndRoute(shell);
+const shellUrls = shell.map((entry) => (typeof entry === 'string' ? entry : entry.url));
 cleanupOutdatedCaches();
 
 const VIEWER_HEADER = 'X-Viewer';
@@ -73,6 +74,19 @@ async function save(key: string, response: Response): Promise<void> {
   await expiration.expireEntries();
 }
 
+/** "style.css" of "/static/style.4af568ca1e.css": an asset's name across builds. */
+const assetName = (url: string) => /^\/static\/(.+)\.[0-9a-f]{10}(\.\w+)$/.exec(url)?.slice(1).join('');
+/** This build's URL of each asset it precached, by name. */
+const currentAssets = new Map(shellUrls.flatMap((url) => (assetName(url) ? [[assetName(url)!, url] as const] : [])));
+
+/**
+ * A page saved under an earlier build names that build's stylesheet and script, which the update's
+ * activate dropped: offline, it would show unstyled and without its script. It gets this build's.
+ */
+function withCurrentAssets(html: string): string {
+  return html.replace(/\/static\/[\w.-]+\.[0-9a-f]{10}\.\w+/g, (url) => currentAssets.get(assetName(url) ?? '') ?? url);
+}
+
 /** The saved copy, with a <meta> the page script turns into its notice (when the server answered it). */
 async function savedCopy(key: string): Promise<Response | undefined> {
   // At most one page cache exists: the current viewer's (save() keeps it so).
@@ -84,7 +98,7 @@ async function savedCopy(key: string): Promise<Response | undefined> {
   // The body is read decoded, and its length changes.
   headers.delete('content-encoding');
   headers.delete('content-length');
-  const body = (await saved.text()).replace('<head>', `<head>\n<meta name="saved-at" content="${savedAt}">`);
+  const body = withCurrentAssets(await saved.text()).replace('<head>', `<head>\n<meta name="saved-at" content="${savedAt}">`);
   return new Response(body, { status: saved.status, statusText: saved.statusText, headers });
 }
 
@@ -163,7 +177,7 @@ interface PushMessage {
   tag: string;
 }
 
-const icon = shell.map((entry) => (typeof entry === 'string' ? entry : entry.url)).find((url) => /\/icon-192\.[0-9a-f]+\.png$/.test(url));
+const icon = shellUrls.find((url) => /\/icon-192\.[0-9a-f]+\.png$/.test(url));
 
 /** A path on this site, whatever the message says. */
 function ownUrl(url: unknown): string {

@@ -49,7 +49,7 @@ markdown.renderer.rules.image = (tokens, idx, options, env, self) => {
 };
 
 interface MentionsEnv {
-  mentions?: Set<string>;
+  mentions: Set<string>;
   /** Lower-cased names that may be linked; absent: any. */
   known?: ReadonlySet<string>;
 }
@@ -85,7 +85,7 @@ markdown.core.ruler.push('mentions', (state) => {
         const text = new state.Token('text', '', 0);
         text.content = `@${name}`;
         children.push(before, open, text, new state.Token('link_close', 'a', -1));
-        mentions?.add(name.toLowerCase());
+        mentions.add(name.toLowerCase());
         last = at + 1 + name.length;
       }
       const rest = new state.Token('text', '', 0);
@@ -120,5 +120,5 @@ export function renderMarkdown(source: string): string {
 export function renderWithMentions(source: string, known?: ReadonlySet<string>): { html: string; mentions: string[] } {
   if (source.trim() === '') return { html: '', mentions: [] };
   const env: MentionsEnv = { mentions: new Set<string>(), known };
-  return { html: sanitizeHtml(markdown.render(source, env), SANITIZE), mentions: [...env.mentions!] };
+  return { html: sanitizeHtml(markdown.render(source, env), SANITIZE), mentions: [...env.mentions] };
 }

@@ -93,7 +93,7 @@ export const forumRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
   const discussionView = async (request: FastifyRequest, postId: number, sort: ThreadSort, page: number, commentForm?: { text: string; errors: FieldErrors }) => {
     const asked = deps.view(request);
     // A visitor's login links lead back to the page's own address, however its query was spelled
-    // (?page=01): so all spellings are one kind of reader, whose blocks are made and kept once (thread-body.ts).
+    // (?page=1&sort=best): so all spellings are one kind of reader, whose blocks are made and kept once (thread-body.ts).
     const ctx = asked.user ? asked : { ...asked, path: discussionUrl(postId, { sort, page }) };
     const shared = await threadPages.get({ postId, sort, page, seesHidden: ctx.can('comment.hide') }, async () => {
       const post = await posts.require(postId);

@@ -39,7 +39,8 @@ Commands:
                  for the password, or with --noinput reads it from
                  CHARCHA_SUPERUSER_PASSWORD
   grant USERNAME GROUP
-                 add a user to a group (member, moderator, admin)
+                 add a user to a group (member, moderator, admin, or one added
+                 at /admin/groups/; quote a name with spaces)
   two-step-off USERNAME
                  turn off a member's two-step sign-in (authenticator app, codes
                  by text) and sign them out everywhere: for a lost phone and

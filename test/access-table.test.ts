@@ -166,6 +166,7 @@ const TABLE: Record<string, { body?: Record<string, string>; row: Row }> = {
   'GET /admin/groups': { row: STAFF(200) },
   // The body is the matrix as it stands (filled in below), so saving it changes nothing for the rows after.
   'POST /admin/groups': { body: {}, row: STAFF(303) },
+  'POST /admin/groups/new': { body: { name: 'Editors' }, row: STAFF(303) },
   'GET /admin/permissions': { row: STAFF(200) },
   // The way in, open even on a private forum; this app configures no provider, so each is the 404 listing the enabled ones
   // (test/provider-sign-in.test.ts covers them with providers).

@@ -217,6 +217,41 @@ describe('admin', () => {
       expect((await writer.get('/start-discussion/')).statusCode).toBe(200);
     });
 
+    it('adds a group, with no members and no permissions, whose column the matrix then fills; refusing bad or taken names', async () => {
+      const groupsBefore = await t().services.admin.groups();
+      await superuser.get('/admin/groups/');
+      for (const [name, problem] of [
+        ['', 'is 2 to 40 letters'],
+        ['x', 'is 2 to 40 letters'],
+        ['copy/editors', 'is 2 to 40 letters'],
+        ['-editors', 'is 2 to 40 letters'],
+        ['e'.repeat(41), 'is 2 to 40 letters'],
+        ['  MODERATOR ', 'There is already a group called “MODERATOR”'],
+      ] as const) {
+        const refused = await superuser.post('/admin/groups/new/', { name });
+        expect(refused.statusCode, name).toBe(400);
+        expect(refused.body, name).toContain(problem);
+        expect(refused.body, name).toContain('aria-invalid="true"');
+      }
+      expect(await t().services.admin.groups()).toEqual(groupsBefore);
+
+      const made = await superuser.post('/admin/groups/new/', { name: '  Copy   editors ' });
+      expect(made.statusCode).toBe(303);
+      const group = (await t().services.admin.groups()).find((g) => g.name === 'Copy editors')!;
+      expect(group).toMatchObject({ members: 0 });
+      expect(made.headers.location).toBe(`/admin/groups/?created=${group.id}`);
+      const page = await superuser.get(made.headers.location!);
+      expect(page.body).toContain('The group “Copy editors” is made.');
+      expect([...page.body.matchAll(new RegExp(`name="grant" value="${group.id}:\\d+"`, 'g'))]).toHaveLength((await t().services.admin.permissions()).length);
+      expect([...(await t().services.admin.groupGrants())].filter((cell) => cell.startsWith(`${group.id}:`))).toEqual([]);
+      expect((await superuser.post('/admin/groups/new/', { name: 'copy EDITORS' })).statusCode).toBe(400);
+
+      const addPost = (await t().services.admin.permissions()).find((p) => p.codename === 'forum.add_post')!;
+      const grants = [...(await t().services.admin.groupGrants()), `${group.id}:${addPost.id}`];
+      expect((await superuser.post('/admin/groups/', { grant: grants })).statusCode).toBe(303);
+      expect(await t().services.admin.groupGrants()).toContain(`${group.id}:${addPost.id}`);
+    });
+
     it('lists who holds each permission, through groups and directly', async () => {
       const page = await superuser.get('/admin/permissions/');
       expect(page.statusCode).toBe(200);

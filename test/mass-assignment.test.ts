@@ -72,6 +72,7 @@ const VALID_REQUESTS: Record<string, { as: Sender; body: Record<string, string |
   'POST /settings/email/resend': { as: 'other member', body: {} },
   'POST /admin/users/:id': { as: 'superuser', body: { groups: '1' } },
   'POST /admin/groups': { as: 'superuser', body: { grant: '1:1' } },
+  'POST /admin/groups/new': { as: 'superuser', body: { name: 'Translators' } },
   ...moderated([
     ...['hide', 'restore', 'dismiss', 'lock', 'unlock', 'pin', 'unpin'].map((act) => `/moderation/posts/:id/${act}`),
     ...['hide', 'restore', 'dismiss'].map((act) => `/moderation/comments/:id/${act}`),

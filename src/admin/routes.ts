@@ -4,7 +4,9 @@ import { requireUser } from '../access/route-access.js';
 import { currentUser } from '../web/guards.js';
 import { sendHtml } from '../web/respond.js';
 import type { RouteDeps } from '../web/route-deps.js';
-import { CsrfField, IdParams, PageNumber } from '../web/schemas.js';
+import { CsrfField, IdParams, PageNumber, RowId } from '../web/schemas.js';
+import type { FieldErrors } from '../web/forms.js';
+import { ValidationError } from '../errors.js';
 import { ADMIN_SCREENS, dashboardPage, groupsPage, holdersPage, userPage, usersPage, type AdminPage } from './views.js';
 
 /** A form field sent once per ticked checkbox: one value, or several. */
@@ -84,11 +86,35 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (root, deps) => 
     },
   );
 
-  app.get('/groups', { config: { access: 'accounts.view_group' }, schema: { querystring: SavedQuery } }, async (request, reply) => {
+  /** The groups page: the matrix and, for those who may change groups, the form that adds one. */
+  const showGroups = async (request: FastifyRequest, shown: { saved?: boolean; created?: number; newGroup?: { name: string; errors: FieldErrors } }) => {
     const [groups, permissions, grants] = await Promise.all([admin.groups(), admin.permissions(), admin.groupGrants()]);
     const mayChange = policy.has(currentUser(request), 'accounts.change_group');
-    return sendHtml(reply, groupsPage(deps.view(request), { ...frame(request), groups, permissions, grants, mayChange, saved: request.query.saved === '1' }));
-  });
+    return groupsPage(deps.view(request), { ...frame(request), groups, permissions, grants, mayChange, ...shown });
+  };
+
+  app.get(
+    '/groups',
+    { config: { access: 'accounts.view_group' }, schema: { querystring: Type.Object({ saved: SavedQuery.properties.saved, created: Type.Optional(RowId) }, { additionalProperties: false }) } },
+    async (request, reply) => sendHtml(reply, await showGroups(request, { saved: request.query.saved === '1', created: request.query.created })),
+  );
+
+  app.post(
+    '/groups/new',
+    {
+      config: { access: 'accounts.change_group', speedLimit: 'admin' },
+      schema: { body: Type.Object({ name: Type.String({ maxLength: 200 }), _csrf: CsrfField }, { additionalProperties: false }) },
+    },
+    async (request, reply) => {
+      try {
+        const group = await admin.createGroup(request.body.name);
+        return reply.redirect(`/admin/groups/?created=${group.id}`, 303);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return sendHtml(reply, await showGroups(request, { newGroup: { name: request.body.name, errors: error.fields } }), 400);
+      }
+    },
+  );
 
   app.post(
     '/groups',

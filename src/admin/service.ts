@@ -8,11 +8,13 @@ import type { Actor, Policy } from '../access/policy.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
-import { ForbiddenError, NotFoundError, type Clock } from '../errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, type Clock } from '../errors.js';
 import { isBanned } from '../accounts/sessions.js';
 
 export const DAY_MS = 24 * 3_600_000;
 const BEYOND_OWN = 'You can only grant or take away permissions you hold yourself.';
+/** 2 to 40 characters: letters, digits, spaces, "-" and "_", a letter or digit at each end (the CLI's `grant` names it too). */
+const GROUP_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _-]{0,38}[\p{L}\p{N}])?$/u;
 export const DASHBOARD_DAYS = 30;
 export const USERS_PER_PAGE = 50;
 
@@ -217,6 +219,25 @@ export class AdminService {
       .orderBy('groups.id')
       .execute();
     return rows.map((r) => ({ id: r.id, name: r.name, members: Number(r.members) }));
+  }
+
+  /** A new group, with no members and no permissions (the matrix gives it some); names are unique whatever their case. */
+  async createGroup(name: string): Promise<Group> {
+    const wanted = name.trim().replace(/\s+/g, ' ');
+    if (wanted.length < 2 || !GROUP_NAME.test(wanted)) {
+      throw new ValidationError({ name: 'A group’s name is 2 to 40 letters, digits, spaces, “-” or “_”, with a letter or digit at each end.' });
+    }
+    const taken = () => this.db.selectFrom('groups').select('id').where(sql<boolean>`lower(name) = lower(${wanted})`).executeTakeFirst();
+    const takenError = () => new ValidationError({ name: `There is already a group called “${wanted}”.` });
+    if (await taken()) throw takenError();
+    try {
+      const { id } = await this.db.insertInto('groups').values({ name: wanted }).returning('id').executeTakeFirstOrThrow();
+      return { id, name: wanted, members: 0 };
+    } catch (error) {
+      // Made at the same moment by someone else: the unique name refused this one.
+      if (await taken()) throw takenError();
+      throw error;
+    }
   }
 
   async permissions(): Promise<PermissionRow[]> {

@@ -1,7 +1,7 @@
 import type { Permission } from '../access/permissions.js';
 import { DELETED_USER } from '../accounts/deletion.js';
 import type { ViewContext } from '../web/context.js';
-import { csrfField } from '../web/forms.js';
+import { csrfField, field, formErrorSummary, type FieldErrors } from '../web/forms.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { page } from '../web/layout.js';
 import { pager } from '../web/pager.js';
@@ -157,7 +157,21 @@ ${a.mayChange ? form : html`<p>${memberOf.length ? memberOf.join(', ') : 'No gro
   );
 }
 
-export function groupsPage(ctx: ViewContext, a: AdminPage & { groups: Group[]; permissions: PermissionRow[]; grants: Set<string>; mayChange: boolean; saved: boolean }): SafeHtml {
+export function groupsPage(
+  ctx: ViewContext,
+  a: AdminPage & {
+    groups: Group[];
+    permissions: PermissionRow[];
+    grants: Set<string>;
+    mayChange: boolean;
+    saved?: boolean;
+    /** The group just made: it is said so, and its column is there to tick. */
+    created?: number | undefined;
+    /** The add-a-group form sent back with its errors. */
+    newGroup?: { name: string; errors: FieldErrors } | undefined;
+  },
+): SafeHtml {
+  const created = a.groups.find((g) => g.id === a.created);
   const head = a.groups.map((g) => html`<th scope="col">${groupLink(g)}</th>`);
   const rows = a.permissions.map((p) => {
     const cells = a.groups.map((g) => {
@@ -176,11 +190,18 @@ export function groupsPage(ctx: ViewContext, a: AdminPage & { groups: Group[]; p
     a,
     'Groups and permissions',
     html`${a.saved ? html`<p role="status" class="notice">Saved. Members get the new permissions on their next request.</p>` : ''}
+${created ? html`<p role="status" class="notice">The group “${created.name}” is made. Tick its permissions below, then add people to it on their pages.</p>` : ''}
+${formErrorSummary(a.newGroup?.errors)}
 ${
   a.mayChange
     ? html`<form method="post" action="/admin/groups/" class="admin-form">${csrfField(ctx)}
 ${table}
 <button type="submit">Save all groups</button>
+</form>
+<h2>Add a group</h2>
+<form method="post" action="/admin/groups/new/" class="admin-form">${csrfField(ctx)}
+${field({ label: 'Name', name: 'name', value: a.newGroup?.name, error: a.newGroup?.errors.name, required: true, maxlength: 40, hint: 'Letters, digits, spaces, “-” and “_”. It starts with no members and no permissions.' })}
+<button type="submit">Add the group</button>
 </form>`
     : table
 }`,

@@ -175,6 +175,16 @@ const PAGES: AuditedPage[] = [
     },
   },
   { name: 'admin groups and permissions matrix', roles: ['admin'], open: visit(() => '/admin/groups/') },
+  {
+    name: 'add a group re-rendered with errors',
+    roles: ['admin'],
+    open: async (page) => {
+      await page.goto('/admin/groups/');
+      await page.getByLabel('Name').fill('moderator');
+      await submitWith(page, page.getByRole('button', { name: 'Add the group' }));
+      await page.getByRole('alert').waitFor();
+    },
+  },
   { name: 'admin who holds each permission', roles: ['admin'], open: visit(() => '/admin/permissions/') },
   { name: 'moderation queue', roles: ['moderator'], open: visit(() => '/moderation/') },
   { name: 'moderation log', roles: ['visitor', 'moderator'], open: visit(() => '/moderations') },

@@ -33,3 +33,8 @@ export class DependencyUnavailableError extends Error {
 }
 
 export type Clock = () => number;
+
+/** An error the error handler answers with its status and shows its message (a request refused at the edge). */
+export function refusal(status: number, message: string): Error & { statusCode: number } {
+  return Object.assign(new Error(message), { statusCode: status });
+}

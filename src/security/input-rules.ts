@@ -9,12 +9,7 @@
 // - unknown query parameters on pages (utm_*, fbclid, ref…) are dropped: shared
 //   links still open. Form bodies stay strict: their schema is the allow-list.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFoundError } from '../errors.js';
-
-/** An error the error handler answers with its status and shows its message. */
-function refusal(status: number, message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode: status });
-}
+import { NotFoundError, refusal } from '../errors.js';
 
 // A host name (letters, digits, "-", "_", dots) or a bracketed IPv6 address, and an optional port.
 const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;

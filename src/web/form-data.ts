@@ -3,13 +3,12 @@
 // one-click unsubscribe that way. Files are refused, never stored.
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import type { FastifyInstance } from 'fastify';
+import { refusal } from '../errors.js';
 
 const FIELDS = 10;
 const FIELD_BYTES = 1024;
 
-function badRequest(message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode: 400 });
-}
+const badRequest = (message: string) => refusal(400, message);
 
 /**
  * Parses multipart/form-data bodies of the routes in `app`'s scope (up to
@@ -27,15 +26,15 @@ export function acceptTextFormData(app: FastifyInstance, { bodyLimit }: { bodyLi
       return;
     }
     const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-    let refusal: string | undefined;
+    let problem: string | undefined;
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
-      if (valueTruncated) refusal = `The field “${name}” is too long.`;
+      if (valueTruncated) problem = `The field “${name}” is too long.`;
       const earlier = fields[name];
       fields[name] = earlier === undefined ? value : [earlier, value].flat();
     });
-    parser.on('filesLimit', () => (refusal = 'Files are not accepted here.'));
-    parser.on('fieldsLimit', () => (refusal = 'The form has too many fields.'));
-    parser.on('partsLimit', () => (refusal = 'The form has too many fields.'));
+    parser.on('filesLimit', () => (problem = 'Files are not accepted here.'));
+    parser.on('fieldsLimit', () => (problem = 'The form has too many fields.'));
+    parser.on('partsLimit', () => (problem = 'The form has too many fields.'));
     // A malformed body can end in 'error' after 'finish' has been emitted, or the other way round: answer once.
     let answered = false;
     const answer = (error: Error | null) => {
@@ -45,7 +44,7 @@ export function acceptTextFormData(app: FastifyInstance, { bodyLimit }: { bodyLi
       else done(null, fields);
     };
     parser.on('error', () => answer(badRequest('The form data is malformed.')));
-    parser.on('finish', () => answer(refusal ? badRequest(refusal) : null));
+    parser.on('finish', () => answer(problem ? badRequest(problem) : null));
     parser.end(body);
   });
 }

@@ -14,7 +14,7 @@ import { isBanned } from '../accounts/sessions.js';
 export const DAY_MS = 24 * 3_600_000;
 const BEYOND_OWN = 'You can only grant or take away permissions you hold yourself.';
 /** 2 to 40 characters: letters, digits, spaces, "-" and "_", a letter or digit at each end (the CLI's `grant` names it too). */
-const GROUP_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _-]{0,38}[\p{L}\p{N}])?$/u;
+const GROUP_NAME = /^[\p{L}\p{N}][\p{L}\p{N} _-]{0,38}[\p{L}\p{N}]$/u;
 export const DASHBOARD_DAYS = 30;
 export const USERS_PER_PAGE = 50;
 
@@ -224,7 +224,7 @@ export class AdminService {
   /** A new group, with no members and no permissions (the matrix gives it some); names are unique whatever their case. */
   async createGroup(name: string): Promise<Group> {
     const wanted = name.trim().replace(/\s+/g, ' ');
-    if (wanted.length < 2 || !GROUP_NAME.test(wanted)) {
+    if (!GROUP_NAME.test(wanted)) {
       throw new ValidationError({ name: 'A group’s name is 2 to 40 letters, digits, spaces, “-” or “_”, with a letter or digit at each end.' });
     }
     const taken = () => this.db.selectFrom('groups').select('id').where(sql<boolean>`lower(name) = lower(${wanted})`).executeTakeFirst();
